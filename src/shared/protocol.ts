@@ -1,0 +1,247 @@
+/**
+ * Parley wire protocol, version 1: JSON frames over one WebSocket.
+ *
+ * Every inbound frame is parsed at the boundary by one of the two unions below
+ * (`ClientFrame` on the server, `ServerFrame` on the client). Anything that does
+ * not parse gets an `error` frame with a code, carrying the request id when one
+ * could be read. `docs/protocol.md` is the prose version of this file.
+ */
+import { z } from 'zod'
+
+export const PROTOCOL_VERSION = 1
+
+/** Hard limit on one frame, enforced by ws `maxPayload` on both ends. */
+export const MAX_FRAME_BYTES = 64 * 1024
+/** Longest message text in UTF-16 code units; keeps a frame well under MAX_FRAME_BYTES. */
+export const MAX_TEXT_LENGTH = 10_000
+export const MAX_REASON_LENGTH = 200
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** Client-generated ids (UUIDv7 in practice, any lowercase UUID accepted). */
+export const Id = z.string().regex(UUID_RE, 'expected a lowercase UUID')
+
+export const USERNAME_RE = /^[a-z0-9_]{3,32}$/
+export const Username = z.string().regex(USERNAME_RE, 'usernames are 3-32 characters: a-z, 0-9, _')
+export const Password = z.string().min(8, 'passwords have at least 8 characters').max(256)
+
+/**
+ * Conversation ids are known to both ends without a round trip:
+ * `dm:<a>:<b>` for a 1:1 chat (the two usernames, sorted), `g:<uuid>` for a group.
+ */
+export const ConversationId = z
+  .string()
+  .max(80)
+  .regex(/^(dm:[a-z0-9_]{3,32}:[a-z0-9_]{3,32}|g:[0-9a-f-]{36})$/, 'malformed conversation id')
+
+export function directConversationId(a: string, b: string): string {
+  return a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`
+}
+
+/** The two members of a 1:1 conversation id, or null for a group id. */
+export function directMembers(conversationId: string): [string, string] | null {
+  const m = /^dm:([a-z0-9_]{3,32}):([a-z0-9_]{3,32})$/.exec(conversationId)
+  return m ? [m[1]!, m[2]!] : null
+}
+
+export const Text = z.string().min(1).max(MAX_TEXT_LENGTH)
+export const ChatType = z.enum(['Chat', 'GroupChat'])
+export type ChatType = z.infer<typeof ChatType>
+
+/** The seed protocol's withdraw action. */
+export const REVOKE_FLAG = 'REVOKE_FLAG'
+
+export const RevokeExt = z.object({
+  msgId: Id,
+  reason: z.string().max(MAX_REASON_LENGTH).optional(),
+})
+
+// ---------------------------------------------------------------- client → server
+
+export const HelloFrame = z.object({
+  type: z.literal('hello'),
+  v: z.number().int(),
+  client: z.string().max(64).optional(),
+})
+
+export const SendFrame = z.object({
+  type: z.literal('send'),
+  id: Id,
+  conversationId: ConversationId,
+  text: Text,
+})
+
+/** Pass-through command message (CMD). Never stored as a message by clients. */
+export const CmdFrame = z.object({
+  type: z.literal('cmd'),
+  id: Id,
+  conversationId: ConversationId,
+  chatType: ChatType,
+  action: z.literal(REVOKE_FLAG),
+  ext: RevokeExt,
+})
+
+/** Cumulative delivery acknowledgement: every event with seq <= `seq` is committed on this device. */
+export const ReceivedFrame = z.object({
+  type: z.literal('received'),
+  seq: z.number().int().nonnegative(),
+})
+
+export const LookupFrame = z.object({
+  type: z.literal('lookup'),
+  id: Id,
+  username: z.string().max(64),
+})
+
+export const ClientFrame = z.discriminatedUnion('type', [
+  HelloFrame,
+  SendFrame,
+  CmdFrame,
+  ReceivedFrame,
+  LookupFrame,
+])
+export type ClientFrame = z.infer<typeof ClientFrame>
+export type SendFrame = z.infer<typeof SendFrame>
+export type CmdFrame = z.infer<typeof CmdFrame>
+
+// ---------------------------------------------------------------- server → client
+
+export const ErrorCode = z.enum([
+  'BAD_FRAME', // did not parse as JSON or as any frame
+  'UNSUPPORTED_VERSION',
+  'HELLO_REQUIRED', // a frame before the handshake
+  'TOO_LARGE',
+  'RATE_LIMITED',
+  'NOT_MEMBER', // the actor is not in that conversation
+  'USER_NOT_FOUND', // 1:1 with a username that does not exist
+  'NOT_FOUND', // withdraw of a message the server does not know
+  'NOT_ALLOWED', // withdraw by someone who is neither author nor admin
+  'RECALL_TIME_LIMIT', // withdraw window passed
+  'WITHDRAWN', // resend of a message that was withdrawn
+  'ID_CONFLICT', // an id already used for something else
+  'INTERNAL',
+])
+export type ErrorCode = z.infer<typeof ErrorCode>
+
+export const WelcomeFrame = z.object({
+  type: z.literal('welcome'),
+  v: z.number().int(),
+  username: Username,
+  deviceId: Id,
+  serverTime: z.number(),
+  recallWindowSeconds: z.number().int().nonnegative(),
+  adminRecallWindowSeconds: z.number().int().nonnegative(),
+})
+
+/** The server took a `send` or `cmd`; `ts` is the authoritative server timestamp (ms). */
+export const AckFrame = z.object({
+  type: z.literal('ack'),
+  id: Id,
+  ts: z.number(),
+  duplicate: z.boolean().optional(),
+})
+
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  id: z.string().max(64).optional(),
+  code: ErrorCode,
+  message: z.string(),
+})
+
+export const LookupResultFrame = z.object({
+  type: z.literal('lookup-result'),
+  id: Id,
+  username: z.string(),
+  found: z.boolean(),
+})
+
+export const MessageEvent = z.object({
+  kind: z.literal('message'),
+  id: Id,
+  conversationId: ConversationId,
+  from: Username,
+  ts: z.number(),
+  text: Text,
+})
+
+/**
+ * A relayed CMD. `from` is the authenticated actor (stamped by the server, never
+ * taken from the client); `target` is what the server knew of the withdrawn
+ * message, so a device that never got the message can still show the notice.
+ */
+export const CmdEvent = z.object({
+  kind: z.literal('cmd'),
+  id: Id,
+  conversationId: ConversationId,
+  chatType: ChatType,
+  from: Username,
+  ts: z.number(),
+  action: z.literal(REVOKE_FLAG),
+  ext: RevokeExt,
+  target: z.object({ from: Username, ts: z.number() }),
+})
+
+export const ReceiptEvent = z.object({
+  kind: z.literal('receipt'),
+  msgId: Id,
+  conversationId: ConversationId,
+  state: z.literal('delivered'),
+  ts: z.number(),
+})
+
+export const ServerEvent = z.discriminatedUnion('kind', [MessageEvent, CmdEvent, ReceiptEvent])
+export type ServerEvent = z.infer<typeof ServerEvent>
+export type MessageEvent = z.infer<typeof MessageEvent>
+export type CmdEvent = z.infer<typeof CmdEvent>
+export type ReceiptEvent = z.infer<typeof ReceiptEvent>
+
+/** One entry of the user's ordered log; `seq` increases per user, with gaps where withdrawn messages were purged. */
+export const EventFrame = z.object({
+  type: z.literal('event'),
+  seq: z.number().int().positive(),
+  event: ServerEvent,
+})
+
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  AckFrame,
+  ErrorFrame,
+  LookupResultFrame,
+  EventFrame,
+])
+export type ServerFrame = z.infer<typeof ServerFrame>
+export type EventFrame = z.infer<typeof EventFrame>
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>
+
+// ---------------------------------------------------------------- HTTP (accounts and sessions)
+
+/** POST /v1/accounts (sign-up) and POST /v1/sessions (sign-in) take this body. */
+export const CredentialsBody = z.object({
+  username: Username,
+  password: Password,
+  deviceId: Id,
+})
+export type CredentialsBody = z.infer<typeof CredentialsBody>
+
+/** 200/201 response: an opaque bearer token for `Authorization: Bearer` on the WebSocket upgrade. */
+export const SessionResponse = z.object({
+  token: z.string().min(32),
+  username: Username,
+})
+export type SessionResponse = z.infer<typeof SessionResponse>
+
+export const HttpErrorCode = z.enum([
+  'BAD_REQUEST',
+  'BAD_CREDENTIALS',
+  'USERNAME_TAKEN',
+  'UNAUTHORIZED',
+  'RATE_LIMITED',
+  'NOT_FOUND',
+  'INTERNAL',
+])
+export type HttpErrorCode = z.infer<typeof HttpErrorCode>
+export const HttpErrorBody = z.object({
+  error: z.object({ code: HttpErrorCode, message: z.string() }),
+})
+
+/** WebSocket endpoint path; HTTP endpoints live beside it under /v1. */
+export const WS_PATH = '/v1/ws'
