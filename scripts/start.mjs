@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * `npm start [-- --server ws://HOST:PORT] [--profile DIR]`
+ *
+ * Builds if needed, then runs the desktop app. Where no Electron binary exists (as on
+ * machines where its download is not allowed), runs the same client in browser mode
+ * instead: a chat server (unless --server is given) plus the browser-mode host, and
+ * prints the URL to open. Ctrl-C stops everything it started.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ensureBuild } from './ensure-build.mjs'
+import { buildElectronNative } from './electron-native.mjs'
+import { findElectronBinary } from './lib/electron-binary.mjs'
+import { SERVER_READY, WEB_READY, waitForReadyLine } from './lib/ready-line.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const passThrough = process.argv.slice(2)
+
+ensureBuild()
+
+const electron = findElectronBinary(root)
+if (electron.ok) runElectron(electron.path)
+else await runBrowserMode(electron.reason)
+
+function runElectron(binary) {
+  if (!buildElectronNative()) {
+    process.stderr.write('parley: continuing without an Electron build of better-sqlite3; the database may fail to open\n')
+  }
+  const child = spawn(binary, [root, ...passThrough], { cwd: root, stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}
+
+async function runBrowserMode(reason) {
+  const { values } = parseArgs({
+    args: passThrough,
+    options: {
+      server: { type: 'string' },
+      profile: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      data: { type: 'string' },
+    },
+    strict: true,
+  })
+  process.stdout.write(`parley: Electron is not available (${reason}); falling back to browser mode.\n`)
+
+  const home = path.join(os.homedir(), '.parley')
+  const children = []
+  let stopping = false
+  const stopAll = (code) => {
+    if (stopping) return
+    stopping = true
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(
+      () => process.exit(code),
+    )
+  }
+  // The terminal sends Ctrl-C to the whole process group; the children shut down on
+  // their own and this process only waits for them.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0))
+
+  const tsNode = (script, args) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    children.push(child)
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        process.stderr.write(`parley: ${script} stopped (${signal ?? `code ${code}`}); stopping the rest\n`)
+        stopAll(code || 1)
+      }
+    })
+    return child
+  }
+
+  try {
+    let serverUrl = values.server
+    if (!serverUrl) {
+      const dataDir = path.resolve(values.data ?? path.join(home, 'server'))
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+      const server = tsNode('src/server/cli.ts', ['--host', '127.0.0.1', '--port', '0', '--data', dataDir])
+      serverUrl = await waitForReadyLine(server, SERVER_READY, { label: 'the chat server', onLine: echo })
+      process.stdout.write(`parley: chat server at ${serverUrl} (data in ${dataDir})\n`)
+    }
+    const profile = path.resolve(values.profile ?? path.join(home, 'profile'))
+    const web = tsNode('src/main/web/cli.ts', ['--server', serverUrl, '--profile', profile, '--port', values.port])
+    const url = await waitForReadyLine(web, WEB_READY, { label: 'browser mode', onLine: echo })
+    process.stdout.write(`parley: open ${url} in a browser (profile ${profile}). Ctrl-C stops Parley.\n`)
+  } catch (err) {
+    process.stderr.write(`parley: ${err.message}\n`)
+    stopAll(1)
+  }
+}
+
+function echo(line) {
+  process.stdout.write(`${line}\n`)
+}

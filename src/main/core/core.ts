@@ -1,0 +1,206 @@
+/**
+ * The client core: everything the desktop app and browser mode share, with no Electron
+ * in it. One database per profile, one connection to the server, and the bridge
+ * handlers the renderer calls.
+ */
+import type { Database } from 'better-sqlite3'
+import type { BridgeEvents, BridgeHandlers, EmitEvent, EventName } from '../../shared/bridge'
+import { logger } from '../../shared/log'
+import type { ClientFrame, ServerFrame } from '../../shared/protocol'
+import { openDatabase } from './db/open'
+import { guardDiskFull } from './errors'
+import { httpAuthClient, type AuthApi } from './net/auth-client'
+import type { BackoffOptions } from './net/backoff'
+import { wsConnectionFactory, type Connection, type ConnectionFactory, type ServerReply } from './net/connection'
+import type { CoreContext } from './services/context'
+import { ConversationService } from './services/conversations'
+import { InboundProcessor } from './services/inbound'
+import { listMessages } from './services/messages'
+import { OutboxTransmitter } from './services/outbox-transmitter'
+import { ReEditService } from './services/reedit'
+import { SendingService } from './services/sending'
+import { SessionService } from './services/session'
+import { WithdrawSender } from './services/withdraw-sender'
+
+const log = logger('core')
+
+export interface CoreOptions {
+  profileDir: string
+  serverUrl: string
+  emit: EmitEvent
+  nativeBinding?: string
+}
+
+export interface ParleyCore {
+  handlers: BridgeHandlers
+  start(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Replaceable parts, for tests. */
+export interface CoreDeps {
+  connect?: ConnectionFactory
+  auth?: AuthApi
+  now?: () => number
+  backoff?: BackoffOptions
+}
+
+/** Test seams: the protocol layer and the database, reachable without a renderer. */
+export interface CoreTesting {
+  db: Database
+  connection: Connection
+  /** Handle `raw` exactly as if the server had sent it. */
+  injectServerFrame(raw: string): void
+  /** Write a client frame as-is on the live socket. */
+  sendRawFrame(frame: ClientFrame): boolean
+  /** See every parsed frame from the server (welcome included). */
+  onServerFrame(listener: (frame: ServerFrame) => void): () => void
+}
+
+export interface OpenedCore extends ParleyCore {
+  testing: CoreTesting
+}
+
+export async function createCore(opts: CoreOptions): Promise<ParleyCore> {
+  return openCore(opts)
+}
+
+export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<OpenedCore> {
+  const db = openDatabase({ profileDir: opts.profileDir, nativeBinding: opts.nativeBinding })
+  const now = deps.now ?? Date.now
+  let closed = false
+  const frameListeners = new Set<(frame: ServerFrame) => void>()
+
+  // Nothing reaches the host once it closed the core.
+  const emit: EmitEvent = (name, payload) => {
+    if (closed) return
+    if (name === 'message:withdrawn' && (payload as BridgeEvents['message:withdrawn']).notice.notice?.canReEdit) {
+      reedit.schedule()
+    }
+    try {
+      opts.emit(name, payload)
+    } catch (err) {
+      log.error({ err, event: name as EventName }, 'event listener threw')
+    }
+  }
+
+  let connection: Connection | null = null
+  const link = (): Connection => connection!
+
+  const session = new SessionService({
+    db,
+    emit,
+    now,
+    serverUrl: opts.serverUrl,
+    auth: deps.auth ?? httpAuthClient(opts.serverUrl),
+    connection: link,
+    onSignedOut: () => forgetWaiters(),
+  })
+  const ctx: CoreContext = {
+    db,
+    emit,
+    now,
+    serverNow: () => session.serverNow(),
+    me: () => session.me(),
+    recallWindows: () => session.recallWindows(),
+  }
+  const outbox = new OutboxTransmitter(ctx, link)
+  const sending = new SendingService(ctx, link, outbox)
+  const withdraws = new WithdrawSender(ctx, link, () => outbox.retrySoon())
+  const conversations = new ConversationService(ctx, link)
+  const inbound = new InboundProcessor(ctx, link)
+  const reedit = new ReEditService(ctx)
+
+  function forgetWaiters(): void {
+    withdraws.onDisconnect()
+    conversations.onDisconnect()
+  }
+
+  function route(frame: ServerReply): void {
+    switch (frame.type) {
+      case 'event':
+        inbound.handle(frame)
+        return
+      case 'ack':
+        if (!withdraws.onAck(frame) && !sending.onAck(frame)) log.debug({ id: frame.id }, 'ack for nothing pending')
+        return
+      case 'error':
+        if (!withdraws.onError(frame) && !sending.onError(frame) && !conversations.onError(frame)) {
+          log.warn({ id: frame.id, code: frame.code }, 'server error')
+        }
+        return
+      case 'lookup-result':
+        conversations.onLookupResult(frame)
+        return
+      default: {
+        const unknown: never = frame
+        log.warn({ type: (unknown as { type?: string }).type }, 'unhandled frame')
+      }
+    }
+  }
+
+  connection = (deps.connect ?? wsConnectionFactory({ serverUrl: opts.serverUrl, backoff: deps.backoff }))({
+    onState(state, detail) {
+      if (state !== 'online') forgetWaiters()
+      session.onConnectionState(state, detail)
+    },
+    onWelcome(frame) {
+      for (const l of frameListeners) l(frame)
+      session.onWelcome(frame)
+      inbound.onConnected()
+      outbox.flush()
+    },
+    onFrame(frame) {
+      for (const l of frameListeners) l(frame)
+      if (closed) return
+      route(frame)
+    },
+    onUnauthorized() {
+      session.onUnauthorized()
+    },
+  })
+
+  const handlers: BridgeHandlers = {
+    getSession: async () => session.view(),
+    signUp: guardDiskFull((a) => session.signUp(a)),
+    signIn: guardDiskFull((a) => session.signIn(a)),
+    signOut: guardDiskFull(() => session.signOut()),
+    listConversations: () => conversations.list(),
+    openDirect: guardDiskFull((a) => conversations.openDirect(a)),
+    markRead: guardDiskFull((a) => conversations.markRead(a)),
+    listMessages: async (a) => listMessages(ctx, a),
+    sendMessage: guardDiskFull((a) => sending.send(a)),
+    withdrawMessage: guardDiskFull((a) => withdraws.withdraw(a)),
+    reEdit: guardDiskFull((a) => reedit.reEdit(a)),
+  }
+
+  let started = false
+  return {
+    handlers,
+    async start() {
+      if (started || closed) return
+      started = true
+      reedit.sweep()
+      session.resume()
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      reedit.stop()
+      outbox.stop()
+      forgetWaiters()
+      await connection.stop()
+      db.close()
+    },
+    testing: {
+      db,
+      connection,
+      injectServerFrame: (raw) => link().injectFrame(raw),
+      sendRawFrame: (frame) => link().send(frame),
+      onServerFrame(listener) {
+        frameListeners.add(listener)
+        return () => frameListeners.delete(listener)
+      },
+    },
+  }
+}

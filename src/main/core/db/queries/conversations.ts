@@ -1,0 +1,105 @@
+import type { Database } from 'better-sqlite3'
+import { stmt } from '../statements'
+
+export type ConversationKind = 'direct' | 'group'
+
+export interface ConversationRow {
+  id: string
+  kind: ConversationKind
+  peer: string | null
+  title: string
+  lastMessageId: string | null
+  lastTs: number
+  unread: number
+  readTs: number
+}
+
+interface RawConversation {
+  id: string
+  kind: ConversationKind
+  peer: string | null
+  title: string
+  last_message_id: string | null
+  last_ts: number
+  unread: number
+  read_ts: number
+}
+
+function toRow(r: RawConversation): ConversationRow {
+  return {
+    id: r.id,
+    kind: r.kind,
+    peer: r.peer,
+    title: r.title,
+    lastMessageId: r.last_message_id,
+    lastTs: r.last_ts,
+    unread: r.unread,
+    readTs: r.read_ts,
+  }
+}
+
+const COLUMNS = 'id, kind, peer, title, last_message_id, last_ts, unread, read_ts'
+
+export function getConversation(db: Database, id: string): ConversationRow | null {
+  const r = stmt<[string], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations WHERE id = ?`).get(id)
+  return r ? toRow(r) : null
+}
+
+/** Most recent first. */
+export function listConversations(db: Database): ConversationRow[] {
+  return stmt<[], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations ORDER BY last_ts DESC, id DESC`)
+    .all()
+    .map(toRow)
+}
+
+export interface NewConversation {
+  id: string
+  kind: ConversationKind
+  peer: string | null
+  title: string
+  createdAt: number
+}
+
+/** Create the conversation if it does not exist yet; true when it was created. */
+export function ensureConversation(db: Database, c: NewConversation): boolean {
+  const info = stmt(
+    db,
+    `INSERT INTO conversations (id, kind, peer, title, last_ts, created_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+  ).run(c.id, c.kind, c.peer, c.title, c.createdAt, c.createdAt)
+  return info.changes > 0
+}
+
+/**
+ * Recompute the preview and the unread count from the messages themselves, so they
+ * cannot drift from what is stored (a withdrawn unread message stops counting).
+ */
+export function refreshConversationSummary(db: Database, id: string, me: string): void {
+  stmt(
+    db,
+    `UPDATE conversations SET
+       last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
+                          ORDER BY m.ts DESC, m.id DESC LIMIT 1),
+       last_ts = max(created_at, coalesce((SELECT max(m.ts) FROM messages m
+                                            WHERE m.conversation_id = conversations.id), 0)),
+       unread = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
+                 AND m.kind = 'text' AND m.sender <> ? AND m.ts > conversations.read_ts)
+     WHERE id = ?`,
+  ).run(me, id)
+}
+
+/**
+ * Everything received so far counts as read. Only others' messages move the mark: my
+ * unacknowledged ones carry a local timestamp that may run ahead of the server's.
+ */
+export function markConversationRead(db: Database, id: string, me: string): boolean {
+  const info = stmt(
+    db,
+    `UPDATE conversations SET
+       read_ts = max(read_ts, coalesce((SELECT max(m.ts) FROM messages m
+                                        WHERE m.conversation_id = conversations.id AND m.sender <> ?), 0)),
+       unread = 0
+     WHERE id = ?`,
+  ).run(me, id)
+  return info.changes > 0
+}

@@ -1,0 +1,282 @@
+import WebSocket from 'ws'
+import type { ConnectionState } from '../../../shared/bridge'
+import { logger } from '../../../shared/log'
+import {
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  ServerFrame,
+  WS_PATH,
+  type ClientFrame,
+  type WelcomeFrame,
+} from '../../../shared/protocol'
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+
+const log = logger('core.connection')
+
+export type ServerReply = Exclude<ServerFrame, WelcomeFrame>
+
+export interface ConnectionHooks {
+  onState(state: ConnectionState, detail: string | null): void
+  /** The handshake completed: frames may be sent from now on. */
+  onWelcome(frame: WelcomeFrame): void
+  onFrame(frame: ServerReply): void
+  /** The server refused the token at upgrade: the session is over. */
+  onUnauthorized(): void
+}
+
+/** The one connection to the server, as the services see it (a fake in unit tests). */
+export interface Connection {
+  readonly state: ConnectionState
+  /** Between the server's welcome and the socket closing. */
+  readonly ready: boolean
+  start(token: string): void
+  stop(): Promise<void>
+  /** False when the frame could not be written (not ready). */
+  send(frame: ClientFrame): boolean
+  /** Drop the socket and reconnect after a backoff, e.g. when a local commit failed. */
+  restart(reason: string): void
+  /** Test seam: handle `raw` exactly like a frame read from the socket. */
+  injectFrame(raw: string): void
+}
+
+export type ConnectionFactory = (hooks: ConnectionHooks) => Connection
+
+export interface WsConnectionOptions {
+  /** ws://host:port of the server. */
+  serverUrl: string
+  backoff?: BackoffOptions
+  /** Ping interval; a socket that missed one pong is terminated. */
+  heartbeatMs?: number
+  handshakeTimeoutMs?: number
+  random?: () => number
+}
+
+export function wsConnectionFactory(opts: WsConnectionOptions): ConnectionFactory {
+  return (hooks) => new WsConnection(opts, hooks)
+}
+
+class WsConnection implements Connection {
+  state: ConnectionState = 'offline'
+  ready = false
+  private socket: WebSocket | null = null
+  private token: string | null = null
+  private attempt = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private heartbeat: NodeJS.Timeout | null = null
+  private readonly url: string
+
+  constructor(
+    private readonly opts: WsConnectionOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.url = new URL(WS_PATH, opts.serverUrl).toString()
+  }
+
+  start(token: string): void {
+    this.token = token
+    this.attempt = 0
+    this.clearRetry()
+    this.dropSocket()
+    this.open()
+  }
+
+  async stop(): Promise<void> {
+    this.token = null
+    this.clearRetry()
+    const socket = this.socket
+    this.socket = null
+    this.ready = false
+    this.stopHeartbeat()
+    this.setState('offline', 'signed out')
+    if (socket) await closeGracefully(socket)
+  }
+
+  send(frame: ClientFrame): boolean {
+    if (!this.ready || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false
+    this.socket.send(JSON.stringify(frame))
+    return true
+  }
+
+  restart(reason: string): void {
+    if (!this.token) return
+    log.warn({ reason }, 'reconnecting')
+    this.dropSocket()
+    this.scheduleReconnect(reason)
+  }
+
+  injectFrame(raw: string): void {
+    this.handleData(raw)
+  }
+
+  private open(): void {
+    const token = this.token
+    if (!token) return
+    this.setState('connecting', null)
+    const ws = new WebSocket(this.url, {
+      headers: { Authorization: `Bearer ${token}` },
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+    })
+    this.socket = ws
+    let refusedStatus: number | null = null
+
+    ws.on('unexpected-response', (_req, res) => {
+      refusedStatus = res.statusCode ?? 0
+      res.resume()
+      ws.terminate()
+    })
+    ws.on('error', (err) => {
+      // 'close' follows; this only records why.
+      if (ws === this.socket) log.debug({ err: err.message }, 'socket error')
+    })
+    ws.on('open', () => {
+      if (ws !== this.socket) return
+      ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, client: 'parley-desktop' } satisfies ClientFrame))
+      this.startHeartbeat(ws)
+    })
+    ws.on('message', (data, isBinary) => {
+      if (ws !== this.socket) return
+      if (isBinary) {
+        log.warn('binary frame ignored')
+        return
+      }
+      this.handleData(rawText(data))
+    })
+    ws.on('close', (code) => {
+      if (ws !== this.socket) return
+      this.socket = null
+      this.ready = false
+      this.stopHeartbeat()
+      if (refusedStatus === 401) {
+        log.info('session refused by the server')
+        this.token = null
+        this.setState('offline', 'session expired')
+        this.hooks.onUnauthorized()
+        return
+      }
+      const detail = refusedStatus ? `server refused the connection (${refusedStatus})` : closeDetail(code)
+      this.scheduleReconnect(detail)
+    })
+  }
+
+  private handleData(raw: string): void {
+    const frame = parseServerFrame(raw)
+    if (!frame) return
+    if (frame.type === 'welcome') {
+      if (frame.v !== PROTOCOL_VERSION) log.warn({ v: frame.v }, 'server speaks another protocol version')
+      this.ready = true
+      this.attempt = 0
+      this.setState('online', null)
+      this.hooks.onWelcome(frame)
+      return
+    }
+    this.hooks.onFrame(frame)
+  }
+
+  private scheduleReconnect(detail: string): void {
+    this.clearRetry()
+    if (!this.token) return
+    const delay = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random)
+    this.setState('offline', detail)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.open()
+    }, delay)
+  }
+
+  private startHeartbeat(ws: WebSocket): void {
+    this.stopHeartbeat()
+    let alive = true
+    ws.on('pong', () => {
+      alive = true
+    })
+    this.heartbeat = setInterval(() => {
+      if (!alive) {
+        log.warn('no pong from the server; dropping the socket')
+        ws.terminate()
+        return
+      }
+      alive = false
+      ws.ping()
+    }, this.opts.heartbeatMs ?? 20_000)
+    this.heartbeat.unref()
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = null
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+
+  /** Forget the current socket (its late events are ignored) and make sure it goes away. */
+  private dropSocket(): void {
+    const socket = this.socket
+    this.socket = null
+    this.ready = false
+    this.stopHeartbeat()
+    if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate()
+  }
+
+  private setState(state: ConnectionState, detail: string | null): void {
+    if (state === this.state && state !== 'offline') return
+    this.state = state
+    this.hooks.onState(state, detail)
+  }
+}
+
+/** One frame from the server, or null (logged, never thrown) when it is not valid protocol. */
+export function parseServerFrame(raw: string): ServerFrame | null {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    log.warn({ bytes: raw.length }, 'frame is not JSON; ignored')
+    return null
+  }
+  const parsed = ServerFrame.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    log.warn({ type: frameType(json), path: issue?.path.join('.'), issue: issue?.code }, 'invalid frame ignored')
+    return null
+  }
+  return parsed.data
+}
+
+function closeGracefully(socket: WebSocket): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.terminate()
+      resolve()
+    }, 1_000)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'client closing')
+    else if (socket.readyState === WebSocket.CONNECTING) socket.terminate()
+  })
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}
+
+function frameType(json: unknown): string | undefined {
+  if (json && typeof json === 'object' && 'type' in json && typeof json.type === 'string') {
+    return json.type.slice(0, 32)
+  }
+  return undefined
+}
+
+function closeDetail(code: number): string {
+  if (code === 1006) return 'server unreachable'
+  if (code === 1009) return 'frame too large'
+  return `connection closed (${code})`
+}

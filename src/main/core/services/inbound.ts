@@ -1,0 +1,110 @@
+import { logger } from '../../../shared/log'
+import type { EventFrame, MessageEvent, ReceiptEvent, ServerEvent } from '../../../shared/protocol'
+import { advanceCursor } from '../db/queries/meta'
+import { getMessage, insertTextMessage, setDelivery } from '../db/queries/messages'
+import type { Connection } from '../net/connection'
+import { commit, type CoreContext, type Effects } from './context'
+import { touchConversation, viewOfMessage } from './conversation-views'
+import { ensureConversationFor, isMember, roleIn } from './membership'
+import { confirmSent } from './sending'
+import { admitMessage, applyWithdrawCommand } from './withdraw-receiver'
+
+const log = logger('core.inbound')
+
+/**
+ * Applies the server's event stream strictly in order, each event in ONE transaction
+ * together with the cursor, and only then tells the server `received`. Every event is
+ * idempotent, so a replay after a lost acknowledgement changes nothing.
+ */
+export class InboundProcessor {
+  /** Set after a failed commit: later events must not be acknowledged past the one that failed. */
+  private halted = false
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly connection: () => Connection,
+  ) {}
+
+  /** A fresh connection replays from the server's cursor: start applying again. */
+  onConnected(): void {
+    this.halted = false
+  }
+
+  handle(frame: EventFrame): void {
+    const me = this.ctx.me()
+    if (this.halted || !me) return
+    let cursor: number
+    try {
+      cursor = commit(this.ctx, (fx) => {
+        applyEvent(this.ctx, fx, frame.event, me)
+        return advanceCursor(this.ctx.db, frame.seq)
+      })
+    } catch (err) {
+      this.halted = true
+      const code = (err as { code?: unknown }).code
+      log.error({ seq: frame.seq, kind: frame.event.kind, code, err: (err as Error).message }, 'event not applied; reconnecting to replay it')
+      this.connection().restart('local database error')
+      return
+    }
+    this.connection().send({ type: 'received', seq: cursor })
+  }
+}
+
+export function applyEvent(ctx: CoreContext, fx: Effects, event: ServerEvent, me: string): void {
+  if (!isMember(ctx.db, event.conversationId, me)) {
+    log.warn({ kind: event.kind, conversationId: event.conversationId }, 'event for a conversation I am not in; ignored')
+    return
+  }
+  switch (event.kind) {
+    case 'message':
+      applyMessage(ctx, fx, event, me)
+      return
+    case 'cmd':
+      applyWithdrawCommand(ctx, fx, event, me)
+      return
+    case 'receipt':
+      applyReceipt(ctx, fx, event, me)
+      return
+    default: {
+      const unknown: never = event
+      log.warn({ event: (unknown as { kind?: string }).kind }, 'unknown event kind')
+    }
+  }
+}
+
+function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: string): void {
+  const where = { msgId: ev.id, conversationId: ev.conversationId, from: ev.from }
+  if (roleIn(ctx.db, ev.conversationId, ev.from) === null) {
+    log.warn(where, 'message from a non-member; ignored')
+    return
+  }
+  const existing = getMessage(ctx.db, ev.id)
+  if (existing) {
+    if (existing.conversationId !== ev.conversationId || existing.sender !== ev.from) {
+      log.warn(where, 'message id already used for another message; ignored')
+    } else if (existing.kind === 'text' && ev.from === me) {
+      // My own message echoed back from my log: the same as its ack.
+      confirmSent(ctx, fx, existing, ev.ts, me)
+    }
+    return
+  }
+  if (admitMessage(ctx, fx, ev, me) === 'drop') return
+  ensureConversationFor(ctx.db, ev.conversationId, me, ctx.now())
+  insertTextMessage(ctx.db, {
+    id: ev.id,
+    conversationId: ev.conversationId,
+    sender: ev.from,
+    text: ev.text,
+    ts: Math.round(ev.ts),
+    state: ev.from === me ? 'sent' : null,
+  })
+  fx.emit('message:added', { message: viewOfMessage(ctx, getMessage(ctx.db, ev.id)!, me) })
+  touchConversation(ctx, fx, ev.conversationId, me)
+}
+
+function applyReceipt(ctx: CoreContext, fx: Effects, ev: ReceiptEvent, me: string): void {
+  const m = getMessage(ctx.db, ev.msgId)
+  if (!m || m.kind !== 'text' || m.sender !== me || m.state === 'delivered') return
+  setDelivery(ctx.db, m.id, 'delivered')
+  fx.emit('message:updated', { message: viewOfMessage(ctx, getMessage(ctx.db, m.id)!, me) })
+}

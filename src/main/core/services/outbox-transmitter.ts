@@ -1,0 +1,74 @@
+import { logger } from '../../../shared/log'
+import { REVOKE_FLAG, type ClientFrame } from '../../../shared/protocol'
+import { getMessage } from '../db/queries/messages'
+import { deleteOutboxEntry, listOutbox, markTransmitted, type OutboxEntry } from '../db/queries/outbox'
+import type { Connection } from '../net/connection'
+import type { CoreContext } from './context'
+import { chatTypeOf } from './membership'
+
+const log = logger('core.outbox')
+const RETRY_MS = 2_000
+
+/** The frame for one outbox entry; null when what it refers to is gone. */
+export function frameFor(ctx: CoreContext, e: OutboxEntry): ClientFrame | null {
+  if (e.kind === 'cmd') {
+    return {
+      type: 'cmd',
+      id: e.id,
+      conversationId: e.conversationId,
+      chatType: chatTypeOf(e.conversationId),
+      action: REVOKE_FLAG,
+      ext: e.reason ? { msgId: e.messageId, reason: e.reason } : { msgId: e.messageId },
+    }
+  }
+  const m = getMessage(ctx.db, e.messageId)
+  if (!m || m.kind !== 'text' || m.text === null) return null
+  return { type: 'send', id: e.id, conversationId: e.conversationId, text: m.text }
+}
+
+/**
+ * Sends the outbox in queue order: all of it on every (re)connect (the server
+ * deduplicates by id), and single entries as they are queued while online.
+ */
+export class OutboxTransmitter {
+  private retryTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly connection: () => Connection,
+  ) {}
+
+  flush(): void {
+    const link = this.connection()
+    if (!link.ready) return
+    const entries = listOutbox(this.ctx.db)
+    const frames: ClientFrame[] = []
+    for (const e of entries) {
+      const frame = frameFor(this.ctx, e)
+      if (frame) frames.push(frame)
+      else {
+        log.warn({ id: e.id, kind: e.kind }, 'outbox entry refers to a missing message; dropped')
+        deleteOutboxEntry(this.ctx.db, e.id)
+      }
+    }
+    // Recorded before the bytes leave: after a crash we must assume the server may have them.
+    markTransmitted(this.ctx.db, frames.map((f) => (f as { id: string }).id))
+    for (const f of frames) if (!link.send(f)) return
+    if (frames.length) log.info({ frames: frames.length }, 'outbox sent')
+  }
+
+  /** The server asked us to slow down or failed transiently: try the whole queue again shortly. */
+  retrySoon(): void {
+    if (this.retryTimer) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.flush()
+    }, RETRY_MS)
+    this.retryTimer.unref()
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+}

@@ -1,0 +1,138 @@
+import { fail, ok, type MessageView, type Result } from '../../../shared/bridge'
+import { newId } from '../../../shared/ids'
+import { logger } from '../../../shared/log'
+import type { ErrorCode } from '../../../shared/protocol'
+import { directMembers } from '../../../shared/protocol'
+import { getConversation } from '../db/queries/conversations'
+import { getMessage, insertTextMessage, setDelivery, type MessageRow } from '../db/queries/messages'
+import { deleteOutboxEntry, enqueue, getOutboxEntry } from '../db/queries/outbox'
+import type { Connection } from '../net/connection'
+import { commit, type CoreContext, type Effects } from './context'
+import { touchConversation, viewOfMessage } from './conversation-views'
+import { ensureConversationFor } from './membership'
+import { frameFor, type OutboxTransmitter } from './outbox-transmitter'
+
+const log = logger('core.sending')
+
+/** Errors after which sending the same frame again cannot succeed. */
+const PERMANENT_SEND_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  'NOT_MEMBER',
+  'USER_NOT_FOUND',
+  'ID_CONFLICT',
+  'TOO_LARGE',
+  'BAD_FRAME',
+  'HELLO_REQUIRED',
+  'UNSUPPORTED_VERSION',
+])
+
+/**
+ * The server took my message (ack) or my log echoed it back: it is 'sent' with the
+ * server's timestamp, and leaves the outbox. A receipt may already have made it 'delivered'.
+ */
+export function confirmSent(ctx: CoreContext, fx: Effects, m: MessageRow, serverTs: number, me: string): void {
+  const state = m.state === 'delivered' ? 'delivered' : 'sent'
+  const ts = Math.round(serverTs)
+  deleteOutboxEntry(ctx.db, m.id)
+  if (state === m.state && ts === m.ts) return
+  setDelivery(ctx.db, m.id, state, ts)
+  const updated = getMessage(ctx.db, m.id)
+  if (updated) fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
+  touchConversation(ctx, fx, m.conversationId, me)
+}
+
+export class SendingService {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly connection: () => Connection,
+    private readonly outbox: OutboxTransmitter,
+  ) {}
+
+  async send(args: { conversationId: string; text: string }): Promise<Result<MessageView>> {
+    const { ctx } = this
+    const me = ctx.me()
+    if (!me) return fail('NOT_SIGNED_IN', 'sign in first')
+    if (args.text.trim() === '') return fail('INVALID_ARGUMENT', 'the message is empty')
+    const members = directMembers(args.conversationId)
+    if (members && !members.includes(me)) return fail('NOT_ALLOWED', 'not a conversation of yours')
+    if (!members && !getConversation(ctx.db, args.conversationId)) return fail('NOT_FOUND', 'no such conversation')
+
+    const link = this.connection()
+    const online = link.ready
+    const id = newId()
+    const view = commit(ctx, (fx) => {
+      ensureConversationFor(ctx.db, args.conversationId, me, ctx.now())
+      insertTextMessage(ctx.db, {
+        id,
+        conversationId: args.conversationId,
+        sender: me,
+        text: args.text,
+        ts: Math.round(ctx.serverNow()),
+        state: 'sending',
+      })
+      enqueue(ctx.db, {
+        id,
+        kind: 'send',
+        conversationId: args.conversationId,
+        messageId: id,
+        reason: null,
+        transmitted: online,
+        createdAt: ctx.now(),
+      })
+      const row = getMessage(ctx.db, id)!
+      const v = viewOfMessage(ctx, row, me)
+      fx.emit('message:added', { message: v })
+      touchConversation(ctx, fx, args.conversationId, me)
+      return v
+    })
+    if (online) {
+      const entry = getOutboxEntry(ctx.db, id)
+      const frame = entry && frameFor(ctx, entry)
+      if (frame) link.send(frame)
+    }
+    return ok(view)
+  }
+
+  /** An ack for one of my messages; false when the id is not a message of mine. */
+  onAck(frame: { id: string; ts: number }): boolean {
+    const { ctx } = this
+    const me = ctx.me()
+    const m = getMessage(ctx.db, frame.id)
+    if (!me || !m || m.kind !== 'text' || m.sender !== me) {
+      // Not a message (any more): a send withdrawn meanwhile only needs its outbox row gone.
+      return getOutboxEntry(ctx.db, frame.id)?.kind === 'send' && deleteOutboxEntry(ctx.db, frame.id)
+    }
+    commit(ctx, (fx) => confirmSent(ctx, fx, m, frame.ts, me))
+    return true
+  }
+
+  onError(frame: { id?: string; code: ErrorCode }): boolean {
+    const { ctx } = this
+    if (!frame.id) return false
+    const entry = getOutboxEntry(ctx.db, frame.id)
+    if (!entry || entry.kind !== 'send') return false
+    const where = { msgId: entry.messageId, code: frame.code }
+    if (frame.code === 'WITHDRAWN') {
+      // Withdrawn elsewhere (another device of mine): its relayed command removes the copy.
+      log.info(where, 'resend refused: message was withdrawn')
+      deleteOutboxEntry(ctx.db, entry.id)
+      return true
+    }
+    if (!PERMANENT_SEND_ERRORS.has(frame.code)) {
+      log.warn(where, 'send refused for now; retrying')
+      this.outbox.retrySoon()
+      return true
+    }
+    log.warn(where, 'send failed')
+    const me = ctx.me()
+    commit(ctx, (fx) => {
+      deleteOutboxEntry(ctx.db, entry.id)
+      const m = getMessage(ctx.db, entry.messageId)
+      if (!m || m.kind !== 'text' || !me) return
+      setDelivery(ctx.db, m.id, 'failed')
+      const updated = getMessage(ctx.db, m.id)!
+      fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
+      touchConversation(ctx, fx, m.conversationId, me)
+    })
+    return true
+  }
+}

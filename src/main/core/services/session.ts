@@ -1,0 +1,178 @@
+import type { Database } from 'better-sqlite3'
+import {
+  fail,
+  ok,
+  type ConnectionState,
+  type EmitEvent,
+  type Result,
+  type SessionView,
+} from '../../../shared/bridge'
+import { logger } from '../../../shared/log'
+import { Password, Username, type WelcomeFrame } from '../../../shared/protocol'
+import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../../../shared/recall'
+import {
+  clearSession,
+  deviceId,
+  getMeta,
+  getRecallWindows,
+  getSession,
+  setRecallWindows,
+  setSession,
+  type RecallWindows,
+} from '../db/queries/meta'
+import { wipeAccountData } from '../db/queries/profile'
+import type { AuthApi } from '../net/auth-client'
+import type { Connection } from '../net/connection'
+
+const log = logger('core.session')
+
+const DEFAULT_WINDOWS: RecallWindows = {
+  recallWindowSeconds: DEFAULT_RECALL_WINDOW_SECONDS,
+  adminRecallWindowSeconds: DEFAULT_ADMIN_RECALL_WINDOW_SECONDS,
+}
+
+type Credentials = { username: string; password: string }
+
+/** Usernames are compared lowercase and trimmed, whatever the user typed. */
+export function normalizeUsername(raw: string): string {
+  return raw.trim().toLowerCase()
+}
+
+export interface SessionDeps {
+  db: Database
+  emit: EmitEvent
+  now(): number
+  serverUrl: string
+  auth: AuthApi
+  connection(): Connection
+  /** Something about the signed-in account changed (forget in-memory waiters etc.). */
+  onSignedOut(): void
+}
+
+export class SessionService {
+  private user: string | null
+  private token: string | null
+  private clockOffsetMs = 0
+  private connectionState: ConnectionState = 'offline'
+
+  constructor(private readonly deps: SessionDeps) {
+    const stored = getSession(deps.db)
+    this.user = stored?.username ?? null
+    this.token = stored?.token ?? null
+  }
+
+  me(): string | null {
+    return this.user
+  }
+
+  serverNow(): number {
+    return this.deps.now() + this.clockOffsetMs
+  }
+
+  recallWindows(): RecallWindows {
+    return getRecallWindows(this.deps.db, DEFAULT_WINDOWS)
+  }
+
+  /** Connect with the stored session, if there is one. */
+  resume(): void {
+    if (this.token) this.deps.connection().start(this.token)
+  }
+
+  view(): Result<SessionView> {
+    const windows = this.recallWindows()
+    return ok({
+      user: this.user,
+      connection: this.user ? this.connectionState : 'offline',
+      serverUrl: this.deps.serverUrl,
+      recallWindowSeconds: windows.recallWindowSeconds,
+      adminRecallWindowSeconds: windows.adminRecallWindowSeconds,
+      serverClockOffsetMs: this.clockOffsetMs,
+    })
+  }
+
+  signUp(args: Credentials): Promise<Result<{ username: string }>> {
+    return this.authenticate('signUp', args)
+  }
+
+  signIn(args: Credentials): Promise<Result<{ username: string }>> {
+    return this.authenticate('signIn', args)
+  }
+
+  async signOut(): Promise<Result<null>> {
+    const token = this.token
+    await this.endSession('signed out')
+    if (token) {
+      const revoked = await this.deps.auth.signOut(token)
+      // Locally the session is gone either way; the server forgets it on expiry at worst.
+      if (!revoked.ok) log.info({ code: revoked.error.code }, 'token not revoked on the server')
+    }
+    return ok(null)
+  }
+
+  onWelcome(w: WelcomeFrame): void {
+    if (w.username !== this.user) log.error({ expected: this.user, got: w.username }, 'server welcomed another user')
+    this.clockOffsetMs = w.serverTime - this.deps.now()
+    setRecallWindows(this.deps.db, {
+      recallWindowSeconds: w.recallWindowSeconds,
+      adminRecallWindowSeconds: w.adminRecallWindowSeconds,
+    })
+  }
+
+  onConnectionState(state: ConnectionState, detail: string | null): void {
+    this.connectionState = state
+    this.deps.emit('connection:changed', { state, detail })
+  }
+
+  /** The server refused our token (revoked or expired). */
+  onUnauthorized(): void {
+    log.info('session expired')
+    clearSession(this.deps.db)
+    this.user = null
+    this.token = null
+    this.deps.onSignedOut()
+    this.deps.emit('session:changed', { user: null })
+  }
+
+  private async authenticate(kind: 'signUp' | 'signIn', args: Credentials): Promise<Result<{ username: string }>> {
+    const username = normalizeUsername(args.username)
+    if (!Username.safeParse(username).success) {
+      return fail('INVALID_USERNAME', 'usernames are 3-32 characters: a-z, 0-9, _')
+    }
+    if (!Password.safeParse(args.password).success) {
+      return kind === 'signUp'
+        ? fail('WEAK_PASSWORD', 'passwords have at least 8 characters')
+        : fail('BAD_CREDENTIALS', 'wrong username or password')
+    }
+    const { db } = this.deps
+    const body = { username, password: args.password, deviceId: deviceId(db) }
+    const answer = kind === 'signUp' ? await this.deps.auth.signUp(body) : await this.deps.auth.signIn(body)
+    if (!answer.ok) return answer
+    if (!db.open) return fail('INTERNAL', 'Parley is shutting down')
+    const session = answer.value
+
+    if (this.user) await this.endSession('switching account')
+    const previous = getMeta(db, 'account')
+    if (previous && previous !== session.username) {
+      // Another person's history must not show up under this account.
+      log.info('another account signs in on this profile: clearing the previous one')
+      wipeAccountData(db)
+    }
+    setSession(db, { token: session.token, username: session.username })
+    this.user = session.username
+    this.token = session.token
+    this.clockOffsetMs = 0
+    this.deps.emit('session:changed', { user: session.username })
+    this.deps.connection().start(session.token)
+    return ok({ username: session.username })
+  }
+
+  private async endSession(why: string): Promise<void> {
+    log.info({ why }, 'session ended')
+    clearSession(this.deps.db)
+    this.user = null
+    this.token = null
+    this.deps.onSignedOut()
+    await this.deps.connection().stop()
+    this.deps.emit('session:changed', { user: null })
+  }
+}

@@ -1,0 +1,170 @@
+import { fail, ok, type BridgeError, type BridgeErrorCode, type Result, type WithdrawOutcome } from '../../../shared/bridge'
+import { newId } from '../../../shared/ids'
+import { logger } from '../../../shared/log'
+import type { ErrorCode } from '../../../shared/protocol'
+import { getMessage } from '../db/queries/messages'
+import {
+  deleteOutboxEntry,
+  enqueue,
+  findOutboxFor,
+  getOutboxEntry,
+  markTransmitted,
+  type OutboxEntry,
+} from '../db/queries/outbox'
+import { getTombstone } from '../db/queries/tombstones'
+import type { Connection } from '../net/connection'
+import { PendingReplies } from '../net/pending-replies'
+import { commit, type CoreContext } from './context'
+import { frameFor } from './outbox-transmitter'
+import { removeWithdrawnMessage } from './withdrawal'
+
+const log = logger('core.withdraw-sender')
+
+/** How long the withdraw call waits for the server before answering 'queued'. */
+const ANSWER_TIMEOUT_MS = 15_000
+
+type Outcome = Result<{ outcome: WithdrawOutcome }>
+
+const REFUSALS: Partial<Record<ErrorCode, BridgeErrorCode>> = {
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  NOT_MEMBER: 'NOT_ALLOWED',
+  NOT_FOUND: 'NOT_FOUND',
+  RECALL_TIME_LIMIT: 'RECALL_TIME_LIMIT',
+}
+
+/** Transient: the command stays queued and goes out again. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'INTERNAL'])
+
+const outcome = (o: WithdrawOutcome): Outcome => ok({ outcome: o })
+
+export class WithdrawSender {
+  private readonly answers = new PendingReplies<Outcome>()
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly connection: () => Connection,
+    private readonly onRetryable: () => void,
+  ) {}
+
+  async withdraw(args: { messageId: string; reason?: string }): Promise<Outcome> {
+    const { ctx } = this
+    const { db } = ctx
+    const me = ctx.me()
+    if (!me) return fail('NOT_SIGNED_IN', 'sign in first')
+    const message = getMessage(db, args.messageId)
+    if (!message) {
+      // Asking again for one already gone gets the same answer.
+      return getTombstone(db, args.messageId)?.status === 'applied'
+        ? outcome('withdrawn')
+        : fail('NOT_FOUND', 'no such message')
+    }
+    if (message.kind === 'notice') return outcome('withdrawn')
+    if (message.sender !== me) return fail('NOT_ALLOWED', 'only your own messages can be withdrawn')
+    const reason = args.reason ?? null
+
+    const queuedSend = findOutboxFor(db, message.id, 'send')
+    if (queuedSend && !queuedSend.transmitted) {
+      // It never left this device: cancel it here, nothing goes to the server.
+      commit(ctx, (fx) =>
+        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason, at: ctx.serverNow(), keepDraft: true }, me),
+      )
+      log.info({ msgId: message.id }, 'unsent message cancelled')
+      return outcome('cancelled')
+    }
+
+    const link = this.connection()
+    let cmd = findOutboxFor(db, message.id, 'cmd')
+    if (!cmd) {
+      const entry = {
+        id: newId(),
+        kind: 'cmd' as const,
+        conversationId: message.conversationId,
+        messageId: message.id,
+        reason,
+        transmitted: link.ready,
+        createdAt: ctx.now(),
+      }
+      db.transaction(() => {
+        // The server may hold the send already: stop resending it, and withdraw it instead.
+        if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
+        enqueue(db, entry)
+      })()
+      cmd = getOutboxEntry(db, entry.id)!
+    }
+    if (!link.ready) return outcome('queued')
+    return (await this.transmitAndWait(cmd, link)) ?? outcome('queued')
+  }
+
+  private transmitAndWait(cmd: OutboxEntry, link: Connection): Promise<Outcome | null> {
+    const answer = this.answers.wait(cmd.id, ANSWER_TIMEOUT_MS)
+    const frame = frameFor(this.ctx, cmd)
+    if (!cmd.transmitted) markTransmitted(this.ctx.db, [cmd.id])
+    if (!frame || !link.send(frame)) this.answers.settle(cmd.id, null)
+    return answer
+  }
+
+  /** The server accepted a withdraw of mine. */
+  onAck(frame: { id: string; ts: number }): boolean {
+    const { ctx } = this
+    const entry = getOutboxEntry(ctx.db, frame.id)
+    if (!entry || entry.kind !== 'cmd') {
+      // Already applied through the relayed command (it can overtake the ack).
+      return this.answers.settle(frame.id, outcome('withdrawn'))
+    }
+    const me = ctx.me()
+    commit(ctx, (fx) => {
+      deleteOutboxEntry(ctx.db, entry.id)
+      const message = getMessage(ctx.db, entry.messageId)
+      if (me && message?.kind === 'text') {
+        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: frame.ts, keepDraft: true }, me)
+      }
+    })
+    log.info({ msgId: entry.messageId }, 'withdrawn')
+    this.answers.settle(frame.id, outcome('withdrawn'))
+    return true
+  }
+
+  /** The server refused a withdraw of mine. */
+  onError(frame: { id?: string; code: ErrorCode; message: string }): boolean {
+    const { ctx } = this
+    if (!frame.id) return false
+    const entry = getOutboxEntry(ctx.db, frame.id)
+    if (!entry || entry.kind !== 'cmd') return this.answers.settle(frame.id, refusal(frame.code, frame.message))
+    const where = { msgId: entry.messageId, code: frame.code }
+    if (RETRYABLE.has(frame.code)) {
+      log.warn(where, 'withdraw not processed; will retry')
+      this.answers.settle(frame.id, outcome('queued'))
+      this.onRetryable()
+      return true
+    }
+    const me = ctx.me()
+    const message = getMessage(ctx.db, entry.messageId)
+    if (frame.code === 'NOT_FOUND' && me && message?.kind === 'text' && message.state === 'sending') {
+      // The send never reached the server and is no longer queued: it never left this device.
+      commit(ctx, (fx) =>
+        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: ctx.serverNow(), keepDraft: true }, me),
+      )
+      log.info(where, 'unsent message cancelled')
+      this.answers.settle(frame.id, outcome('cancelled'))
+      return true
+    }
+    deleteOutboxEntry(ctx.db, entry.id)
+    log.warn(where, 'withdraw refused')
+    const result = refusal(frame.code, frame.message)
+    if (!this.answers.settle(frame.id, result) && !result.ok) {
+      ctx.emit('message:withdraw-failed', { messageId: entry.messageId, error: result.error })
+    }
+    return true
+  }
+
+  /** The socket went away: callers still waiting get 'queued' (the command stays in the outbox). */
+  onDisconnect(): void {
+    this.answers.cancelAll()
+  }
+}
+
+function refusal(code: ErrorCode, message: string): Outcome {
+  const mapped = REFUSALS[code] ?? 'INTERNAL'
+  const error: BridgeError = { code: mapped, message: mapped === 'INTERNAL' ? `server error: ${code}` : message }
+  return { ok: false, error }
+}

@@ -1,0 +1,139 @@
+/**
+ * Electron entry: lifecycle only. Everything Parley does lives in the Electron-free
+ * core (src/main/core), which browser mode runs too; this file wires it to a window.
+ *
+ *   parley [--server ws://HOST:PORT] [--profile DIR]
+ *
+ * Without --server the embedded chat server runs in this process, data in
+ * userData/server. The default profile is userData/profile.
+ */
+import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, dialog, session, type BrowserWindow } from 'electron'
+import { logger } from '../shared/log'
+import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url'
+import { registerAppScheme, serveAppProtocol } from './app-protocol'
+import { parseClientArgs, type ClientArgs } from './args'
+import { createCore, type ParleyCore } from './core/core'
+import { useEmbeddedServer, type EmbeddedServer } from './embedded-server'
+import { registerBridge, windowEmitter } from './ipc'
+import { findElectronNativeBinding } from './native'
+import { hardenAllWebContents, hardenSession } from './security'
+import { createMainWindow, focusWindow } from './window'
+
+const log = logger('main')
+const outDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+
+let args: ClientArgs
+try {
+  // Electron, Chromium and Playwright put switches of their own in argv; only ours are read.
+  args = parseClientArgs(process.argv.slice(1))
+} catch (err) {
+  process.stderr.write(`parley: ${(err as Error).message}\n`)
+  process.exit(2)
+}
+
+const baseUserData = app.getPath('userData')
+const profileDir = path.resolve(args.profile ?? path.join(baseUserData, 'profile'))
+if (args.profile !== null) {
+  // Chromium's own state and the single-instance lock follow userData: a second
+  // identity gets its own, kept outside the profile so the profile holds only Parley data.
+  const key = createHash('sha256').update(profileDir).digest('hex').slice(0, 16)
+  app.setPath('userData', path.join(baseUserData, 'instances', key))
+}
+
+registerAppScheme()
+
+const devRendererUrl = !app.isPackaged ? (process.env.ELECTRON_RENDERER_URL ?? null) : null
+const appOrigin = devRendererUrl ? (originOf(devRendererUrl) ?? APP_ORIGIN) : APP_ORIGIN
+hardenAllWebContents(appOrigin)
+
+let win: BrowserWindow | null = null
+let core: ParleyCore | null = null
+let server: EmbeddedServer | null = null
+let unregisterBridge: (() => void) | null = null
+
+if (!app.requestSingleInstanceLock()) {
+  log.info({ profileDir }, 'Parley is already running with this profile; focusing it')
+  app.quit()
+} else {
+  app.on('second-instance', () => focusWindow(win))
+  app.whenReady().then(start).catch(failStart)
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('activate', () => {
+    if (win === null && core !== null) void openWindow().catch(failStart)
+  })
+  installQuitCleanup()
+}
+
+async function start(): Promise<void> {
+  const native = findElectronNativeBinding(app.getAppPath(), {
+    electron: process.versions.electron,
+    platform: process.platform,
+    arch: process.arch,
+  })
+  if (!native.ok) log.warn({ reason: native.reason }, 'using better-sqlite3 from node_modules as is')
+  const nativeBinding = native.ok ? native.path : undefined
+
+  mkdirSync(profileDir, { recursive: true, mode: 0o700 })
+  if (args.server === null) server = await useEmbeddedServer(path.join(baseUserData, 'server'), nativeBinding)
+  const serverUrl = args.server ?? server!.url
+
+  hardenSession(session.defaultSession, appOrigin, { dev: devRendererUrl !== null })
+  serveAppProtocol(session.defaultSession, path.join(outDir, 'renderer'))
+
+  core = await createCore({ profileDir, serverUrl, emit: windowEmitter(() => win), nativeBinding })
+  unregisterBridge = registerBridge(core.handlers, () => win, appOrigin)
+  await core.start()
+  log.info({ profileDir, serverUrl, embedded: server?.owned ?? false }, 'Parley started')
+  await openWindow()
+}
+
+async function openWindow(): Promise<void> {
+  win = createMainWindow({
+    preloadPath: path.join(outDir, 'preload', 'index.cjs'),
+    iconPath: path.join(app.getAppPath(), 'resources', 'icon.png'),
+  })
+  win.on('closed', () => {
+    win = null
+  })
+  await win.loadURL(devRendererUrl ?? APP_ENTRY_URL)
+}
+
+function installQuitCleanup(): void {
+  let state: 'running' | 'closing' | 'closed' = 'running'
+  app.on('before-quit', (event) => {
+    if (state === 'closed') return
+    event.preventDefault()
+    if (state === 'closing') return
+    state = 'closing'
+    void closeAll().finally(() => {
+      state = 'closed'
+      app.quit()
+    })
+  })
+}
+
+async function closeAll(): Promise<void> {
+  unregisterBridge?.()
+  try {
+    await core?.close()
+  } catch (err) {
+    log.error({ err }, 'closing the client core failed')
+  }
+  try {
+    await server?.close()
+  } catch (err) {
+    log.error({ err }, 'closing the embedded server failed')
+  }
+}
+
+function failStart(err: unknown): void {
+  log.fatal({ err }, 'Parley failed to start')
+  dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err))
+  void closeAll().finally(() => app.exit(1))
+}

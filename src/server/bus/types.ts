@@ -1,0 +1,24 @@
+/**
+ * Fan-out between the code that changes a user's state and that user's open connections.
+ * Messages are addressed to a username. The in-process bus is the default; a networked
+ * one (NATS, Redis) lets several server processes share users without touching protocol
+ * code. Bus messages are notifications, not data: the log in the store stays the source
+ * of truth, so a lost or reordered notification delays delivery but never loses or
+ * reorders events.
+ */
+export type BusMessage =
+  /** The user's log has events up to `seq`. */
+  | { kind: 'events'; seq: number }
+  /** These sessions are gone: their sockets must close. */
+  | { kind: 'sessions-revoked'; sessionIds: string[] }
+  /** A device said hello; `helloId` is time-ordered, and the device's connections with an older one must close. */
+  | { kind: 'device-connected'; deviceId: string; helloId: string }
+
+export type BusHandler = (message: BusMessage) => void
+
+export interface Bus {
+  publish(username: string, message: BusMessage): Promise<void>
+  /** Returns the unsubscribe function. */
+  subscribe(username: string, handler: BusHandler): () => void
+  close(): Promise<void>
+}

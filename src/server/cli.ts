@@ -1,0 +1,63 @@
+/**
+ * `npm run server -- --host 127.0.0.1 --port 7800 --data DIR --recall-window-seconds 120`
+ *
+ * stdout carries exactly one line, `parley-server listening on ws://HOST:PORT`, once the
+ * server accepts connections (scripts and tests wait for it); everything else goes to
+ * stderr. Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the server cannot
+ * start or fails, 2 for bad arguments.
+ */
+import { logger } from '../shared/log'
+import { parseServerArgs, USAGE, UsageError } from './args'
+import { type RunningServer, startServer } from './server'
+
+const log = logger('server.cli')
+
+async function main(): Promise<void> {
+  let args
+  try {
+    args = parseServerArgs(process.argv.slice(2))
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    process.stderr.write(`parley-server: ${err.message}\n${USAGE}\n`)
+    process.exit(2)
+  }
+
+  let server: RunningServer
+  try {
+    server = await startServer(args)
+  } catch (err) {
+    process.stderr.write(`parley-server: cannot start: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  process.stdout.write(`parley-server listening on ${server.url}\n`)
+
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal; exiting without waiting')
+      process.exit(1)
+    }
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'uncaught exception')
+  process.exit(1)
+})
+process.on('unhandledRejection', (err) => {
+  log.fatal({ err }, 'unhandled rejection')
+  process.exit(1)
+})
+
+void main()

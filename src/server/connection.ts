@@ -1,0 +1,295 @@
+/**
+ * One authenticated WebSocket: the handshake, then frames processed strictly one after
+ * another (the store is async, and a `send` must be acknowledged before a later `cmd`
+ * that withdraws it is looked at), then the user's log streamed to the device.
+ *
+ * A connection only exists for an authenticated session (it is created after the upgrade
+ * was authorized), and nothing it does can throw out of a socket event handler.
+ */
+import { type RawData, WebSocket } from 'ws'
+import { newId } from '../shared/ids'
+import { type Logger, logger } from '../shared/log'
+import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame } from '../shared/protocol'
+import type { BusMessage } from './bus/types'
+import { CloseCode } from './close-codes'
+import type { ChatContext } from './context'
+import { errorFrame, parseClientFrame, peekId } from './frames'
+import { acknowledge, lookupUser, sendMessage } from './messaging'
+import { type BucketLimits, TokenBucket } from './rate-limit'
+import type { SessionRecord } from './store/types'
+import { withdrawMessage } from './withdraw'
+
+export interface ConnectionConfig {
+  helloTimeoutMs: number
+  /** Per-connection frame rate; frames beyond it are answered with RATE_LIMITED and dropped. */
+  frameLimits: BucketLimits
+  /** Events read from the store and written to the socket at a time. */
+  replayPageSize: number
+}
+
+export interface ConnectionDeps {
+  ctx: ChatContext
+  config: ConnectionConfig
+  /** Re-checks the session once registered: closes the race with a revoke during the upgrade. */
+  sessionStillValid: () => Promise<boolean>
+  onClosed: (connection: Connection) => void
+}
+
+/** Stop reading the socket while this many frames wait, resume below the low mark. */
+const PAUSE_AT = 64
+const RESUME_AT = 16
+
+type Phase = 'handshake' | 'ready' | 'closed'
+
+export class Connection {
+  readonly id = newId()
+  /** Resolves once the socket is closed. */
+  readonly closed: Promise<void>
+  private phase: Phase = 'handshake'
+  /** Time-ordered id of this connection's hello: the newest hello of a device wins. */
+  private helloId: string | null = null
+  private work: Promise<void> = Promise.resolve()
+  private queued = 0
+  private paused = false
+  /** Highest seq written to this socket (starts at the device's cursor). */
+  private sentSeq = 0
+  private pullScheduled = false
+  private alive = true
+  private readonly frameBucket: TokenBucket
+  private readonly helloTimer: NodeJS.Timeout
+  private readonly unsubscribe: () => void
+  private readonly log: Logger
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly session: SessionRecord,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.log = logger('server.connection', {
+      connectionId: this.id,
+      username: session.username,
+      deviceId: session.deviceId,
+    })
+    this.frameBucket = new TokenBucket(deps.config.frameLimits)
+    let markClosed!: () => void
+    this.closed = new Promise((resolve) => (markClosed = resolve))
+
+    ws.on('error', (err) => this.log.info({ err: err.message }, 'socket error'))
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary))
+    ws.on('pong', () => {
+      this.alive = true
+    })
+    ws.on('close', (code) => {
+      this.phase = 'closed'
+      clearTimeout(this.helloTimer)
+      this.unsubscribe()
+      deps.onClosed(this)
+      this.log.info({ code }, 'connection closed')
+      markClosed()
+    })
+
+    this.unsubscribe = deps.ctx.bus.subscribe(session.username, (message) => this.onBusMessage(message))
+    this.helloTimer = setTimeout(
+      () => this.close(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
+      deps.config.helloTimeoutMs,
+    )
+    this.enqueue(async () => {
+      if (!(await deps.sessionStillValid())) this.close(CloseCode.SESSION_REVOKED, 'session revoked')
+    })
+    this.log.info('connection opened')
+  }
+
+  close(code: number, reason: string): void {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    this.ws.close(code, reason)
+  }
+
+  terminate(): void {
+    this.phase = 'closed'
+    this.ws.terminate()
+  }
+
+  /** Called on every heartbeat tick: a socket that missed the last ping is dead. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.log.info('no pong since the last ping; terminating')
+      this.terminate()
+      return
+    }
+    this.alive = false
+    this.ws.ping()
+  }
+
+  /** Resolves when every frame received so far has been handled. */
+  settled(): Promise<void> {
+    return this.work
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.phase === 'closed') return
+    const allowed = this.frameBucket.take()
+    if (!allowed.ok) {
+      // keep only the id: a flood must not pile up frames in memory
+      const id = peekId(data, isBinary)
+      const message = `too many frames; retry in ${allowed.retryAfterMs} ms`
+      this.enqueue(async () => this.send(errorFrame('RATE_LIMITED', message, id)))
+      return
+    }
+    this.enqueue(() => this.handleFrame(data, isBinary))
+  }
+
+  /** Runs tasks one at a time in arrival order; reading pauses while too many wait. */
+  private enqueue(task: () => Promise<void>): void {
+    this.queued++
+    if (!this.paused && this.queued >= PAUSE_AT) {
+      this.paused = true
+      this.ws.pause()
+    }
+    this.work = this.work.then(async () => {
+      try {
+        // frames still queued when the socket closed are dropped: clients resend what was not acked
+        if (this.phase !== 'closed') await task()
+      } catch (err) {
+        this.log.error({ err }, 'connection task failed')
+      } finally {
+        this.queued--
+        if (this.paused && this.queued <= RESUME_AT) {
+          this.paused = false
+          this.ws.resume()
+        }
+      }
+    })
+  }
+
+  private async handleFrame(data: RawData, isBinary: boolean): Promise<void> {
+    const parsed = parseClientFrame(data, isBinary)
+    if (!parsed.ok) {
+      this.send(errorFrame('BAD_FRAME', parsed.message, parsed.id))
+      return
+    }
+    try {
+      await this.dispatch(parsed.frame)
+    } catch (err) {
+      this.log.error({ err, type: parsed.frame.type }, 'frame handling failed')
+      this.send(errorFrame('INTERNAL', 'the server could not handle this frame; retry later', idOf(parsed.frame)))
+    }
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    if (this.phase === 'handshake' && frame.type !== 'hello') {
+      this.send(errorFrame('HELLO_REQUIRED', 'the first frame must be hello', idOf(frame)))
+      return
+    }
+    const { ctx } = this.deps
+    switch (frame.type) {
+      case 'hello':
+        return this.hello(frame.v)
+      case 'send':
+        return this.send(await sendMessage(ctx, this.session, frame))
+      case 'cmd':
+        return this.send(await withdrawMessage(ctx, this.session, frame))
+      case 'received':
+        return acknowledge(ctx, this.session, frame.seq)
+      case 'lookup':
+        return this.send(await lookupUser(ctx, frame))
+      default: {
+        const unhandled: never = frame
+        throw new Error(`unhandled frame ${JSON.stringify(unhandled)}`)
+      }
+    }
+  }
+
+  private async hello(version: number): Promise<void> {
+    if (this.phase === 'ready') {
+      this.send(errorFrame('BAD_FRAME', 'hello was already received on this connection'))
+      return
+    }
+    if (version !== PROTOCOL_VERSION) {
+      this.send(errorFrame('UNSUPPORTED_VERSION', `this server speaks protocol version ${PROTOCOL_VERSION}`))
+      this.close(CloseCode.PROTOCOL_ERROR, 'unsupported protocol version')
+      return
+    }
+    clearTimeout(this.helloTimer)
+    const { ctx } = this.deps
+    const { username, deviceId } = this.session
+    this.sentSeq = await ctx.store.deviceCursor(username, deviceId)
+    if (this.phase === 'closed') return
+    this.phase = 'ready'
+    this.helloId = newId()
+    this.send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      username,
+      deviceId,
+      serverTime: ctx.now(),
+      recallWindowSeconds: ctx.recallWindowSeconds,
+      adminRecallWindowSeconds: ctx.adminRecallWindowSeconds,
+    })
+    this.log.info({ cursor: this.sentSeq }, 'hello')
+    await ctx.bus.publish(username, { kind: 'device-connected', deviceId, helloId: this.helloId })
+    await this.deliverPending()
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  private onBusMessage(message: BusMessage): void {
+    switch (message.kind) {
+      case 'events':
+        if (this.phase === 'ready' && message.seq > this.sentSeq) this.schedulePull()
+        return
+      case 'sessions-revoked':
+        if (message.sessionIds.includes(this.session.id)) this.close(CloseCode.SESSION_REVOKED, 'session revoked')
+        return
+      case 'device-connected':
+        // the older connection yields; the newer one ignores the older's announcement
+        if (message.deviceId === this.session.deviceId && this.helloId !== null && message.helloId > this.helloId) {
+          this.close(CloseCode.REPLACED, 'replaced by a newer connection of this device')
+        }
+        return
+    }
+  }
+
+  /**
+   * Bus messages only say "there is more"; the events themselves are read from the log
+   * in seq order, so notifications that arrive late, twice or out of order are harmless.
+   */
+  private schedulePull(): void {
+    if (this.pullScheduled) return
+    this.pullScheduled = true
+    this.enqueue(() => this.deliverPending())
+  }
+
+  private async deliverPending(): Promise<void> {
+    this.pullScheduled = false
+    const { store } = this.deps.ctx
+    const { replayPageSize } = this.deps.config
+    while (this.phase === 'ready') {
+      const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
+      if (page.length === 0) return
+      this.sentSeq = page[page.length - 1]!.seq
+      await this.sendAll(page.map(({ seq, event }): ServerFrame => ({ type: 'event', seq, event })))
+      if (page.length < replayPageSize) return
+    }
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame))
+  }
+
+  /** Resolves once the last frame reached the socket, so a slow reader holds one page, not the whole log. */
+  private sendAll(frames: ServerFrame[]): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.ws.readyState !== WebSocket.OPEN) return resolve()
+      frames.forEach((frame, i) => {
+        this.ws.send(JSON.stringify(frame), i === frames.length - 1 ? () => resolve() : undefined)
+      })
+    })
+  }
+}
+
+function idOf(frame: ClientFrame): string | undefined {
+  return 'id' in frame ? frame.id : undefined
+}

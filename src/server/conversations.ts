@@ -1,0 +1,39 @@
+/**
+ * Who is in a conversation and with which role. 1:1 conversations are implicit (their id
+ * names both members, sorted); groups live in the store, which answers for their roles.
+ */
+import { directConversationId, directMembers } from '../shared/protocol'
+import type { Role } from '../shared/recall'
+import type { ChatStore } from './store/types'
+
+export type Access =
+  | { ok: true; role: Role; members: string[] }
+  | { ok: false; code: 'BAD_FRAME' | 'NOT_MEMBER' | 'USER_NOT_FOUND'; message: string }
+
+export async function accessConversation(store: ChatStore, conversationId: string, actor: string): Promise<Access> {
+  const pair = directMembers(conversationId)
+  if (pair) {
+    const [a, b] = pair
+    if (directConversationId(a, b) !== conversationId) {
+      return { ok: false, code: 'BAD_FRAME', message: `1:1 conversation ids list both usernames sorted: ${directConversationId(a, b)}` }
+    }
+    if (actor !== a && actor !== b) return notMember()
+    const peer = actor === a ? b : a
+    if (peer !== actor && !(await store.findUser(peer))) {
+      return { ok: false, code: 'USER_NOT_FOUND', message: `there is no user ${peer}` }
+    }
+    return { ok: true, role: 'member', members: a === b ? [a] : [a, b] }
+  }
+  const role = await store.rolesOf(conversationId, actor)
+  if (!role) return notMember()
+  return { ok: true, role, members: await store.membersOf(conversationId) }
+}
+
+/** 'Chat' for 1:1 conversations, 'GroupChat' for groups: the CMD's chatType must agree with its id. */
+export function chatTypeOf(conversationId: string): 'Chat' | 'GroupChat' {
+  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
+}
+
+function notMember(): Access {
+  return { ok: false, code: 'NOT_MEMBER', message: 'you are not a member of this conversation' }
+}

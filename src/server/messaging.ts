@@ -1,0 +1,43 @@
+/** `send`, `received` and `lookup`: the message half of the protocol. */
+import { type SendFrame, USERNAME_RE } from '../shared/protocol'
+import { type Actor, type ChatContext, publishDeliveries } from './context'
+import { accessConversation } from './conversations'
+import { ackFrame, errorFrame, type Reply } from './frames'
+
+export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame): Promise<Reply> {
+  const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
+  if (!access.ok) return errorFrame(access.code, access.message, frame.id)
+  const result = await ctx.store.appendMessage({
+    id: frame.id,
+    conversationId: frame.conversationId,
+    sender: actor.username,
+    text: frame.text,
+    members: access.members,
+    now: ctx.now(),
+  })
+  switch (result.kind) {
+    case 'appended':
+      await publishDeliveries(ctx.bus, result.deliveries)
+      return ackFrame(frame.id, result.ts)
+    case 'duplicate':
+      return ackFrame(frame.id, result.ts, true)
+    case 'withdrawn':
+      return errorFrame('WITHDRAWN', 'this message was withdrawn and cannot be sent again', frame.id)
+    case 'id-conflict':
+      return errorFrame('ID_CONFLICT', 'this id is already used by another message or command', frame.id)
+  }
+}
+
+/** Cumulative ack from a device; first deliveries produce receipts for their senders. */
+export async function acknowledge(ctx: ChatContext, actor: Actor, seq: number): Promise<void> {
+  const { deliveries } = await ctx.store.ackDevice({ ...actor, seq, now: ctx.now() })
+  await publishDeliveries(ctx.bus, deliveries)
+}
+
+export async function lookupUser(
+  ctx: ChatContext,
+  frame: { id: string; username: string },
+): Promise<{ type: 'lookup-result'; id: string; username: string; found: boolean }> {
+  const found = USERNAME_RE.test(frame.username) && (await ctx.store.findUser(frame.username)) !== null
+  return { type: 'lookup-result', id: frame.id, username: frame.username, found }
+}

@@ -1,0 +1,79 @@
+/** Token buckets: `capacity` requests at once, refilled continuously at `refillPerSecond`. */
+
+export interface BucketLimits {
+  capacity: number
+  refillPerSecond: number
+}
+
+export type Take = { ok: true } | { ok: false; retryAfterMs: number }
+
+/** Monotonic milliseconds: rate limits must not jump with the wall clock. */
+export type MonotonicClock = () => number
+export const monotonicNow: MonotonicClock = () => performance.now()
+
+export class TokenBucket {
+  private tokens: number
+  private updatedAt: number
+
+  constructor(
+    private readonly limits: BucketLimits,
+    private readonly now: MonotonicClock = monotonicNow,
+  ) {
+    this.tokens = limits.capacity
+    this.updatedAt = now()
+  }
+
+  take(): Take {
+    this.refill()
+    if (this.tokens >= 1) {
+      this.tokens -= 1
+      return { ok: true }
+    }
+    return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.limits.refillPerSecond) * 1000) }
+  }
+
+  /** True when the bucket is full again, i.e. forgetting it changes nothing. */
+  isFull(): boolean {
+    this.refill()
+    return this.tokens >= this.limits.capacity
+  }
+
+  private refill(): void {
+    const now = this.now()
+    const elapsedSeconds = Math.max(0, now - this.updatedAt) / 1000
+    this.tokens = Math.min(this.limits.capacity, this.tokens + elapsedSeconds * this.limits.refillPerSecond)
+    this.updatedAt = now
+  }
+}
+
+/** One bucket per key (username, address), with memory bounded by forgetting full buckets. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>()
+  private insertsSinceSweep = 0
+
+  constructor(
+    private readonly limits: BucketLimits,
+    private readonly now: MonotonicClock = monotonicNow,
+    private readonly sweepEvery = 1000,
+  ) {}
+
+  take(key: string): Take {
+    let bucket = this.buckets.get(key)
+    if (!bucket) {
+      this.maybeSweep()
+      bucket = new TokenBucket(this.limits, this.now)
+      this.buckets.set(key, bucket)
+    }
+    return bucket.take()
+  }
+
+  get size(): number {
+    return this.buckets.size
+  }
+
+  private maybeSweep(): void {
+    if (++this.insertsSinceSweep < this.sweepEvery) return
+    this.insertsSinceSweep = 0
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key)
+  }
+}

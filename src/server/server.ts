@@ -1,0 +1,168 @@
+/**
+ * The Parley chat server: HTTP accounts API and the WebSocket protocol on one port.
+ * `startServer` is what the CLI, the desktop app (embedded server) and the tests run.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { logger } from '../shared/log'
+import { MAX_FRAME_BYTES } from '../shared/protocol'
+import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../shared/recall'
+import { type AccountLimits, Accounts, DEFAULT_ACCOUNT_LIMITS } from './accounts'
+import { MemoryBus } from './bus/memory-bus'
+import type { Bus } from './bus/types'
+import { CloseCode } from './close-codes'
+import { Connection, type ConnectionConfig } from './connection'
+import { ConnectionRegistry } from './connections'
+import type { ChatContext } from './context'
+import { createHttpHandler } from './http'
+import type { BucketLimits } from './rate-limit'
+import { SqliteStore } from './store/sqlite/sqlite-store'
+import type { ChatStore } from './store/types'
+import { hashToken } from './tokens'
+import { createUpgradeHandler } from './upgrade'
+
+const log = logger('server')
+
+export interface ServerLimits extends AccountLimits {
+  frames: BucketLimits
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  ...DEFAULT_ACCOUNT_LIMITS,
+  // a reconnecting client flushing its outbox gets a generous burst, then a steady rate
+  frames: { capacity: 120, refillPerSecond: 30 },
+}
+
+export interface ServerOptions {
+  host: string
+  /** 0 picks a free port; the chosen one is in the result. */
+  port: number
+  /** Where the embedded store keeps its database. */
+  dataDir: string
+  /** How long authors may withdraw their messages; 0 = unlimited. Default 120. */
+  recallWindowSeconds?: number
+  /** The same for group owners/admins withdrawing others' messages; 0 = unlimited (the default). */
+  adminRecallWindowSeconds?: number
+  heartbeatMs?: number
+  helloTimeoutMs?: number
+  /** Wall clock for server timestamps and withdraw windows (tests move it). */
+  now?: () => number
+  limits?: Partial<ServerLimits>
+  /** Engines to use instead of the embedded SQLite store and in-process bus. */
+  store?: ChatStore
+  bus?: Bus
+  /** better-sqlite3 native addon to load (the desktop app passes its Electron-ABI build). */
+  nativeBinding?: string
+}
+
+export interface RunningServer {
+  /** ws://HOST:PORT; the HTTP API is the same with http://. */
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+export const DEFAULT_HEARTBEAT_MS = 30_000
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000
+const REPLAY_PAGE_SIZE = 200
+const SHUTDOWN_GRACE_MS = 2_000
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const now = options.now ?? Date.now
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const store = options.store ?? SqliteStore.open(options.dataDir, { nativeBinding: options.nativeBinding })
+  const bus = options.bus ?? new MemoryBus()
+  const ctx: ChatContext = {
+    store,
+    bus,
+    now,
+    recallWindowSeconds: options.recallWindowSeconds ?? DEFAULT_RECALL_WINDOW_SECONDS,
+    adminRecallWindowSeconds: options.adminRecallWindowSeconds ?? DEFAULT_ADMIN_RECALL_WINDOW_SECONDS,
+  }
+  const connectionConfig: ConnectionConfig = {
+    helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+    frameLimits: limits.frames,
+    replayPageSize: REPLAY_PAGE_SIZE,
+  }
+  const accounts = new Accounts({ store, bus, now, limits })
+  const registry = new ConnectionRegistry()
+  let shuttingDown = false
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
+  const httpServer = http.createServer(createHttpHandler(accounts))
+  // slow or stalled clients must not hold sockets open forever
+  httpServer.headersTimeout = 10_000
+  httpServer.requestTimeout = 30_000
+  httpServer.on(
+    'upgrade',
+    createUpgradeHandler({
+      wss,
+      accounts,
+      isShuttingDown: () => shuttingDown,
+      accept: (ws, session, token) => {
+        const tokenHash = hashToken(token)
+        const connection = new Connection(ws, session, {
+          ctx,
+          config: connectionConfig,
+          sessionStillValid: async () => (await store.findSessionByTokenHash(tokenHash))?.id === session.id,
+          onClosed: (c) => registry.remove(c),
+        })
+        registry.add(connection)
+      },
+    }),
+  )
+
+  try {
+    await listen(httpServer, options.port, options.host)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const { port } = httpServer.address() as AddressInfo
+  registry.startHeartbeat(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
+  const url = `ws://${formatHost(options.host)}:${port}`
+  log.info({ url, recallWindowSeconds: ctx.recallWindowSeconds }, 'listening')
+
+  let closing: Promise<void> | null = null
+  async function shutdown(): Promise<void> {
+    shuttingDown = true
+    const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    httpServer.closeIdleConnections()
+    await registry.shutdown(CloseCode.GOING_AWAY, 'server shutting down', SHUTDOWN_GRACE_MS)
+    // requests still in flight (a sign-in mid-hash) may finish; then nothing holds the store
+    const httpTimer = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_GRACE_MS)
+    await httpClosed
+    clearTimeout(httpTimer)
+    wss.close()
+    await bus.close()
+    await store.close()
+    log.info('stopped')
+  }
+
+  return {
+    url,
+    port,
+    close: () => (closing ??= shutdown()),
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}

@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3'
+import type { ChatType } from '../../../shared/protocol'
+import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
+import { appendEvent, deleteMessageEvents, nextTimestamp } from './log'
+import { prepare } from './statements'
+
+interface MessageRow {
+  id: string
+  conversation_id: string
+  sender: string
+  ts: number
+}
+
+interface TombstoneRow {
+  msg_id: string
+  conversation_id: string
+  author: string
+  message_ts: number
+  withdrawn_by: string
+  withdrawn_at: number
+  cmd_id: string
+  chat_type: ChatType
+  reason: string | null
+}
+
+const toMessage = (row: MessageRow): MessageRecord => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  sender: row.sender,
+  ts: row.ts,
+})
+
+const toTombstone = (row: TombstoneRow): TombstoneRecord => ({
+  msgId: row.msg_id,
+  conversationId: row.conversation_id,
+  author: row.author,
+  messageTs: row.message_ts,
+  withdrawnBy: row.withdrawn_by,
+  withdrawnAt: row.withdrawn_at,
+  cmdId: row.cmd_id,
+  chatType: row.chat_type,
+  reason: row.reason,
+})
+
+const TOMBSTONE_COLUMNS =
+  'msg_id, conversation_id, author, message_ts, withdrawn_by, withdrawn_at, cmd_id, chat_type, reason'
+
+export function selectMessage(db: Database.Database, id: string): MessageRecord | null {
+  const row = prepare(db, 'SELECT id, conversation_id, sender, ts FROM messages WHERE id = ?').get(id) as
+    | MessageRow
+    | undefined
+  return row ? toMessage(row) : null
+}
+
+export function selectTombstone(db: Database.Database, msgId: string): TombstoneRecord | null {
+  const row = prepare(db, `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE msg_id = ?`).get(msgId) as
+    | TombstoneRow
+    | undefined
+  return row ? toTombstone(row) : null
+}
+
+export function selectTombstoneByCmdId(db: Database.Database, cmdId: string): TombstoneRecord | null {
+  const row = prepare(db, `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE cmd_id = ?`).get(cmdId) as
+    | TombstoneRow
+    | undefined
+  return row ? toTombstone(row) : null
+}
+
+/** Message ids and cmd ids share one namespace: a client id names exactly one thing. */
+function isCmdId(db: Database.Database, id: string): boolean {
+  return prepare(db, 'SELECT 1 FROM tombstones WHERE cmd_id = ?').get(id) !== undefined
+}
+
+/** Call inside a transaction. */
+export function appendMessage(db: Database.Database, message: NewMessage): AppendMessageResult {
+  const existing = selectMessage(db, message.id)
+  if (existing) {
+    return existing.sender === message.sender && existing.conversationId === message.conversationId
+      ? { kind: 'duplicate', ts: existing.ts }
+      : { kind: 'id-conflict' }
+  }
+  const tombstone = selectTombstone(db, message.id)
+  if (tombstone) {
+    return tombstone.author === message.sender && tombstone.conversationId === message.conversationId
+      ? { kind: 'withdrawn' }
+      : { kind: 'id-conflict' }
+  }
+  if (isCmdId(db, message.id)) return { kind: 'id-conflict' }
+
+  const ts = nextTimestamp(db, message.now)
+  prepare(db, 'INSERT INTO messages (id, conversation_id, sender, ts, text) VALUES (?, ?, ?, ?, ?)').run(
+    message.id,
+    message.conversationId,
+    message.sender,
+    ts,
+    message.text,
+  )
+  const deliveries = message.members.map((member) => appendEvent(db, member, 'message', message.id))
+  return { kind: 'appended', ts, deliveries }
+}
+
+/** Call inside a transaction. */
+export function withdrawMessage(db: Database.Database, request: WithdrawRequest): WithdrawResult {
+  const tombstone = selectTombstone(db, request.msgId)
+  if (tombstone) {
+    return tombstone.conversationId === request.conversationId
+      ? { kind: 'already-withdrawn', tombstone }
+      : { kind: 'not-found' }
+  }
+  if (isCmdId(db, request.cmdId) || selectMessage(db, request.cmdId)) return { kind: 'id-conflict' }
+  const message = selectMessage(db, request.msgId)
+  if (!message || message.conversationId !== request.conversationId) return { kind: 'not-found' }
+
+  const withdrawnAt = nextTimestamp(db, request.now)
+  deleteMessageEvents(db, message.id)
+  prepare(db, 'DELETE FROM messages WHERE id = ?').run(message.id)
+  const record: TombstoneRecord = {
+    msgId: message.id,
+    conversationId: message.conversationId,
+    author: message.sender,
+    messageTs: message.ts,
+    withdrawnBy: request.by,
+    withdrawnAt,
+    cmdId: request.cmdId,
+    chatType: request.chatType,
+    reason: request.reason,
+  }
+  prepare(db, `INSERT INTO tombstones (${TOMBSTONE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    record.msgId,
+    record.conversationId,
+    record.author,
+    record.messageTs,
+    record.withdrawnBy,
+    record.withdrawnAt,
+    record.cmdId,
+    record.chatType,
+    record.reason,
+  )
+  const deliveries = request.members.map((member) => appendEvent(db, member, 'cmd', request.cmdId))
+  return { kind: 'withdrawn', tombstone: record, deliveries }
+}

@@ -1,0 +1,167 @@
+/**
+ * The server's storage contract. Protocol code talks only to this interface, so a
+ * networked engine (PostgreSQL, ...) can replace the embedded SQLite store without
+ * touching it. Every method is one unit of work: it either happens completely or not
+ * at all, and a method that changes several things (a message and every member's log)
+ * does so atomically.
+ *
+ * Timestamps: methods that create something take the caller's `now` (ms) and assign
+ * `max(now, last + 1)` from a store-wide clock, so server timestamps are unique and
+ * increasing even across restarts and within one millisecond.
+ */
+import type { ChatType, ServerEvent } from '../../shared/protocol'
+import type { Role } from '../../shared/recall'
+
+export interface UserRecord {
+  username: string
+  /** PHC-style string carrying algorithm, parameters, salt and key (see passwords.ts). */
+  passwordHash: string
+  createdAt: number
+}
+
+export interface SessionRecord {
+  /** Public session id: safe to log and to publish; the token itself is never stored. */
+  id: string
+  username: string
+  deviceId: string
+  createdAt: number
+}
+
+export interface NewSession extends SessionRecord {
+  /** sha256 of the bearer token. */
+  tokenHash: Buffer
+}
+
+/** One entry of a user's ordered log. */
+export interface StoredEvent {
+  seq: number
+  event: ServerEvent
+}
+
+/** An event appended to `username`'s log at `seq`: tells fan-out whom to wake up. */
+export interface Delivery {
+  username: string
+  seq: number
+}
+
+/** What the server knows of a message in history (the text is never needed to decide anything). */
+export interface MessageRecord {
+  id: string
+  conversationId: string
+  sender: string
+  ts: number
+}
+
+/** What remains of a withdrawn message. */
+export interface TombstoneRecord {
+  msgId: string
+  conversationId: string
+  author: string
+  /** Server timestamp of the withdrawn message. */
+  messageTs: number
+  withdrawnBy: string
+  withdrawnAt: number
+  /** Id of the CMD that withdrew it. */
+  cmdId: string
+  chatType: ChatType
+  reason: string | null
+}
+
+export interface NewMessage {
+  id: string
+  conversationId: string
+  sender: string
+  text: string
+  /** Every member of the conversation, sender included: each gets a `message` event. */
+  members: readonly string[]
+  now: number
+}
+
+export type AppendMessageResult =
+  | { kind: 'appended'; ts: number; deliveries: Delivery[] }
+  /** Same id, same sender, same conversation: a retry. Nothing was written. */
+  | { kind: 'duplicate'; ts: number }
+  /** The id belongs to a message its author withdrew: it must not come back. */
+  | { kind: 'withdrawn' }
+  /** The id is already used by something else. */
+  | { kind: 'id-conflict' }
+
+export interface WithdrawRequest {
+  msgId: string
+  conversationId: string
+  /** The authenticated actor; authorization was decided by the caller. */
+  by: string
+  cmdId: string
+  chatType: ChatType
+  reason: string | null
+  /** Members who receive the `cmd` event. */
+  members: readonly string[]
+  now: number
+}
+
+export type WithdrawResult =
+  | { kind: 'withdrawn'; tombstone: TombstoneRecord; deliveries: Delivery[] }
+  /** Someone withdrew it in the meantime. */
+  | { kind: 'already-withdrawn'; tombstone: TombstoneRecord }
+  /** No such message in that conversation. */
+  | { kind: 'not-found' }
+  /** The cmd id is already used by something else. */
+  | { kind: 'id-conflict' }
+
+export interface AckResult {
+  /** The device's cursor after the ack (never lower than before). */
+  cursor: number
+  /** `receipt` events appended to senders' logs for messages delivered for the first time. */
+  deliveries: Delivery[]
+}
+
+export interface ChatStore {
+  // ---------------------------------------------------------------- accounts
+  /** 'taken' when the username exists already. */
+  createUser(user: UserRecord): Promise<'created' | 'taken'>
+  findUser(username: string): Promise<UserRecord | null>
+
+  // ---------------------------------------------------------------- sessions and devices
+  /**
+   * Stores a session and registers its device (cursor 0 when new). A device holds one
+   * session at a time: earlier sessions of the same user and device are revoked and
+   * returned, so their sockets can be closed.
+   */
+  createSession(session: NewSession): Promise<{ replaced: SessionRecord[] }>
+  findSessionByTokenHash(tokenHash: Buffer): Promise<SessionRecord | null>
+  /** The revoked session, or null when it did not exist. */
+  revokeSession(sessionId: string): Promise<SessionRecord | null>
+  /** Every revoked session of that user. */
+  revokeUserSessions(username: string): Promise<SessionRecord[]>
+  /** Highest seq this device acknowledged (0 when it never did). */
+  deviceCursor(username: string, deviceId: string): Promise<number>
+  /**
+   * Cumulative ack: moves the cursor forward (never back, never past the log's end) and,
+   * for each message first delivered to a user other than its sender, marks it delivered
+   * and appends one `receipt` event to the sender's log.
+   */
+  ackDevice(ack: { username: string; deviceId: string; seq: number; now: number }): Promise<AckResult>
+
+  // ---------------------------------------------------------------- conversations
+  /** Role in a group conversation; null when not a member or no such group (1:1 chats are not stored). */
+  rolesOf(conversationId: string, username: string): Promise<Role | null>
+  /** Members of a group conversation; [] when unknown. */
+  membersOf(conversationId: string): Promise<string[]>
+
+  // ---------------------------------------------------------------- messages and the per-user log
+  /** Deduplicates by id, then stores the message and appends a `message` event to every member's log. */
+  appendMessage(message: NewMessage): Promise<AppendMessageResult>
+  findMessage(id: string): Promise<MessageRecord | null>
+  findTombstone(msgId: string): Promise<TombstoneRecord | null>
+  findTombstoneByCmdId(cmdId: string): Promise<TombstoneRecord | null>
+  /**
+   * Deletes the message from history and its `message`/`receipt` events from every log,
+   * records the tombstone and appends a `cmd` event to every member's log. Withdrawn
+   * content is not kept anywhere by the store afterwards.
+   */
+  withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult>
+  /** Up to `limit` events of the user's log with seq > `afterSeq`, in order. */
+  eventsAfter(username: string, afterSeq: number, limit: number): Promise<StoredEvent[]>
+
+  close(): Promise<void>
+}

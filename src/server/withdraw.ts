@@ -1,0 +1,117 @@
+/**
+ * Withdraw (REVOKE_FLAG): the server is the authority on who may take a message back and
+ * until when. Only an allowed withdraw reaches the store, which deletes the message and
+ * its events everywhere in one transaction; everything else answers with a code and
+ * changes nothing.
+ */
+import { logger } from '../shared/log'
+import type { CmdFrame } from '../shared/protocol'
+import { decideWithdraw, type Role, type WithdrawDecision } from '../shared/recall'
+import { type Actor, type ChatContext, publishDeliveries } from './context'
+import { accessConversation, chatTypeOf } from './conversations'
+import { ackFrame, errorFrame, type Reply } from './frames'
+import type { TombstoneRecord } from './store/types'
+
+const log = logger('server.withdraw')
+
+export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: CmdFrame): Promise<Reply> {
+  const { id: cmdId, conversationId } = frame
+  const { msgId } = frame.ext
+  const expectedChatType = chatTypeOf(conversationId)
+  if (frame.chatType !== expectedChatType) {
+    return errorFrame('BAD_FRAME', `chatType must be ${expectedChatType} for this conversation`, cmdId)
+  }
+  const access = await accessConversation(ctx.store, conversationId, actor.username)
+  if (!access.ok) {
+    // a 1:1 with a user who does not exist has no messages to withdraw
+    return access.code === 'USER_NOT_FOUND' ? notFound(cmdId) : errorFrame(access.code, access.message, cmdId)
+  }
+
+  const sameCommand = await ctx.store.findTombstoneByCmdId(cmdId)
+  if (sameCommand) {
+    const isRetry =
+      sameCommand.msgId === msgId &&
+      sameCommand.conversationId === conversationId &&
+      sameCommand.withdrawnBy === actor.username
+    return isRetry ? ackFrame(cmdId, sameCommand.withdrawnAt, true) : idConflict(cmdId)
+  }
+  const tombstone = await ctx.store.findTombstone(msgId)
+  if (tombstone) return answerRepeat(ctx, actor, access.role, frame, tombstone)
+
+  const message = await ctx.store.findMessage(msgId)
+  if (!message || message.conversationId !== conversationId) return notFound(cmdId)
+  const decision = decideWithdraw({
+    actor: actor.username,
+    author: message.sender,
+    actorRole: access.role,
+    messageTs: message.ts,
+    now: ctx.now(),
+    windowSeconds: ctx.recallWindowSeconds,
+    adminWindowSeconds: ctx.adminRecallWindowSeconds,
+  })
+  if (!decision.allowed) {
+    log.info({ conversationId, msgId, actor: actor.username, code: decision.code }, 'withdraw refused')
+    return refusal(decision, cmdId)
+  }
+
+  const result = await ctx.store.withdrawMessage({
+    msgId,
+    conversationId,
+    by: actor.username,
+    cmdId,
+    chatType: frame.chatType,
+    reason: frame.ext.reason ?? null,
+    members: access.members,
+    now: ctx.now(),
+  })
+  switch (result.kind) {
+    case 'withdrawn':
+      log.info({ conversationId, msgId, actor: actor.username, as: decision.as }, 'message withdrawn')
+      await publishDeliveries(ctx.bus, result.deliveries)
+      return ackFrame(cmdId, result.tombstone.withdrawnAt)
+    case 'already-withdrawn':
+      return answerRepeat(ctx, actor, access.role, frame, result.tombstone)
+    case 'not-found':
+      return notFound(cmdId)
+    case 'id-conflict':
+      return idConflict(cmdId)
+  }
+}
+
+/**
+ * Another withdraw of a message that is already gone gets the original answer, if this
+ * actor could have withdrawn it at the moment it was withdrawn: a retry that arrives after
+ * the window closed still succeeds, and a stranger still learns nothing.
+ */
+function answerRepeat(ctx: ChatContext, actor: Actor, role: Role, frame: CmdFrame, tombstone: TombstoneRecord): Reply {
+  if (tombstone.conversationId !== frame.conversationId) return notFound(frame.id)
+  const decision = decideWithdraw({
+    actor: actor.username,
+    author: tombstone.author,
+    actorRole: role,
+    messageTs: tombstone.messageTs,
+    now: tombstone.withdrawnAt,
+    windowSeconds: ctx.recallWindowSeconds,
+    adminWindowSeconds: ctx.adminRecallWindowSeconds,
+  })
+  return decision.allowed ? ackFrame(frame.id, tombstone.withdrawnAt, true) : refusal(decision, frame.id)
+}
+
+function refusal(decision: WithdrawDecision & { allowed: false }, cmdId: string): Reply {
+  switch (decision.code) {
+    case 'NOT_MEMBER':
+      return errorFrame('NOT_MEMBER', 'you are not a member of this conversation', cmdId)
+    case 'NOT_ALLOWED':
+      return errorFrame('NOT_ALLOWED', 'only the author (or a group admin) can withdraw this message', cmdId)
+    case 'RECALL_TIME_LIMIT':
+      return errorFrame('RECALL_TIME_LIMIT', 'the time to withdraw this message has passed', cmdId)
+  }
+}
+
+function notFound(cmdId: string): Reply {
+  return errorFrame('NOT_FOUND', 'no such message in this conversation', cmdId)
+}
+
+function idConflict(cmdId: string): Reply {
+  return errorFrame('ID_CONFLICT', 'this id is already used by another message or command', cmdId)
+}
