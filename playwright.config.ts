@@ -29,6 +29,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     actionTimeout: 15_000,
+    // The specs read English UI text (notices, errors).
+    locale: 'en-US',
   },
   projects: [
     {

@@ -136,7 +136,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       if (testInfo.project.name === 'electron' && electron.ok) {
         const app = await _electron.launch({
           executablePath: electron.path,
-          args: [repoRoot, '--server', target.url, '--profile', profileDir],
+          // Chromium refuses to run as root (CI containers) without it.
+          args: [
+            ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+            repoRoot,
+            '--server',
+            target.url,
+            '--profile',
+            profileDir,
+          ],
           cwd: repoRoot,
           env: { ...process.env, PARLEY_LOG_LEVEL: 'debug' } as Record<string, string>,
         })

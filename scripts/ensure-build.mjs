@@ -5,7 +5,7 @@
  * ready line.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -38,15 +38,55 @@ export function buildIsStale() {
   return newestInput > oldestOutput ? 'sources changed since the last build' : null
 }
 
+// Inside out/ (ignored by git); electron-vite only empties out/main, out/preload, out/renderer.
+const LOCK = path.join(root, 'out', '.build-lock')
+const LOCK_STALE_MS = 5 * 60_000
+const LOCK_WAIT_MS = 10 * 60_000
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** Two `npm run web` started together must not both write out/: one builds, the other waits. */
+function withBuildLock(fn) {
+  const deadline = Date.now() + LOCK_WAIT_MS
+  mkdirSync(path.dirname(LOCK), { recursive: true })
+  for (;;) {
+    try {
+      mkdirSync(LOCK)
+      break
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (age > LOCK_STALE_MS) {
+        rmSync(LOCK, { recursive: true, force: true })
+      } else if (Date.now() > deadline) {
+        throw new Error(`another build holds ${LOCK}; remove it if no build is running`, { cause: err })
+      } else {
+        sleepSync(250)
+      }
+    }
+  }
+  try {
+    return fn()
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true })
+  }
+}
+
 export function ensureBuild() {
-  const stale = buildIsStale()
-  if (stale === null) return
-  process.stderr.write(`parley: building (${stale})...\n`)
-  const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
-  const result = spawnSync(process.execPath, [cli, 'build'], { cwd: root, stdio: ['ignore', 2, 2] })
-  if (result.status !== 0) {
+  if (buildIsStale() === null) return
+  const status = withBuildLock(() => {
+    // Another process may have built while this one waited for the lock.
+    const stale = buildIsStale()
+    if (stale === null) return 0
+    process.stderr.write(`parley: building (${stale})...\n`)
+    const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
+    return spawnSync(process.execPath, [cli, 'build'], { cwd: root, stdio: ['ignore', 2, 2] }).status ?? 1
+  })
+  if (status !== 0) {
     process.stderr.write('parley: the build failed (see above)\n')
-    process.exit(result.status ?? 1)
+    process.exit(status)
   }
 }
 

@@ -60,14 +60,15 @@ async function runBrowserMode(reason) {
       () => process.exit(code),
     )
   }
-  // The terminal sends Ctrl-C to the whole process group; the children shut down on
-  // their own and this process only waits for them.
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0))
+  // The children run in their own process groups, so Ctrl-C reaches them once, from
+  // here, as SIGTERM (a second signal would make them skip their graceful close).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll(0))
 
   const tsNode = (script, args) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     })
     children.push(child)
     child.on('exit', (code, signal) => {

@@ -40,8 +40,8 @@ export function findElectronBinary(repoRoot) {
     return {
       ok: false,
       reason:
-        'node_modules/electron has no binary (its download script did not run; package.json allowScripts denies it, ' +
-        'or the download failed). Set ELECTRON_EXEC_PATH to an Electron executable, or run `npx install-electron` where it can be downloaded',
+        'node_modules/electron has no binary (package.json allowScripts denies its download, or the download failed); ' +
+        'set ELECTRON_EXEC_PATH to an Electron executable to use one',
       version,
     }
   }

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, dialog, session, type BrowserWindow } from 'electron'
@@ -75,6 +76,7 @@ async function start(): Promise<void> {
     electron: process.versions.electron,
     platform: process.platform,
     arch: process.arch,
+    betterSqlite3: (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string }).version,
   })
   if (!native.ok) log.warn({ reason: native.reason }, 'using better-sqlite3 from node_modules as is')
   const nativeBinding = native.ok ? native.path : undefined

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BINDING_FILE, ELECTRON_NATIVE_DIR, STAMP_FILE, findElectronNativeBinding } from './native'
 
-const running = { electron: '45.5.0', platform: 'linux', arch: 'x64' }
+const running = { electron: '45.5.0', platform: 'linux', arch: 'x64', betterSqlite3: '12.11.1' }
 let appRoot: string
 
 beforeEach(() => {
@@ -28,13 +28,18 @@ describe('findElectronNativeBinding', () => {
   })
 
   it('uses a build whose stamp matches the running Electron', () => {
-    const binding = writeBuild({ ...running, betterSqlite3: '12.11.1' })
+    const binding = writeBuild(running)
     expect(findElectronNativeBinding(appRoot, running)).toEqual({ ok: true, path: binding })
   })
 
   it('ignores a build for another Electron', () => {
-    writeBuild({ ...running, electron: '44.0.0', betterSqlite3: '12.11.1' })
+    writeBuild({ ...running, electron: '44.0.0' })
     const found = findElectronNativeBinding(appRoot, running)
     expect(!found.ok && found.reason).toMatch(/electron 44\.0\.0, running 45\.5\.0/)
+  })
+
+  it('ignores a build for another better-sqlite3', () => {
+    writeBuild({ ...running, betterSqlite3: '12.0.0' })
+    expect(findElectronNativeBinding(appRoot, running).ok).toBe(false)
   })
 })

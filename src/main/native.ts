@@ -23,10 +23,8 @@ export type NativeBindingLookup =
   | { ok: true; path: string }
   | { ok: false; reason: string }
 
-export function findElectronNativeBinding(
-  appRoot: string,
-  running: Omit<NativeStamp, 'betterSqlite3'>,
-): NativeBindingLookup {
+/** `running`: the Electron running now and the better-sqlite3 JavaScript it will load the addon with. */
+export function findElectronNativeBinding(appRoot: string, running: NativeStamp): NativeBindingLookup {
   const dir = path.join(appRoot, ELECTRON_NATIVE_DIR)
   const binding = path.join(dir, BINDING_FILE)
   if (!existsSync(binding)) {
@@ -38,7 +36,7 @@ export function findElectronNativeBinding(
   } catch {
     return { ok: false, reason: `${binding} has no readable ${STAMP_FILE}; rebuild it` }
   }
-  for (const key of ['electron', 'platform', 'arch'] as const) {
+  for (const key of ['electron', 'platform', 'arch', 'betterSqlite3'] as const) {
     if (stamp[key] !== running[key]) {
       return { ok: false, reason: `${binding} was built for ${key} ${String(stamp[key])}, running ${running[key]}; rebuild it` }
     }

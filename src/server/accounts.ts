@@ -19,10 +19,15 @@ export interface AccountLimits {
   signUpPerAddress: BucketLimits
 }
 
+/**
+ * The per-username bucket is what stops guessing one account's password (10 a minute);
+ * the per-address ones bound how much hashing one host can make the server do, and stay
+ * loose enough for a shared NAT or a test suite on loopback.
+ */
 export const DEFAULT_ACCOUNT_LIMITS: AccountLimits = {
   signInPerUsername: { capacity: 10, refillPerSecond: 1 / 6 },
-  signInPerAddress: { capacity: 30, refillPerSecond: 1 / 2 },
-  signUpPerAddress: { capacity: 10, refillPerSecond: 1 / 30 },
+  signInPerAddress: { capacity: 60, refillPerSecond: 1 },
+  signUpPerAddress: { capacity: 30, refillPerSecond: 1 / 5 },
 }
 
 export interface AccountError {

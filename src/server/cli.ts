@@ -13,12 +13,17 @@ import { type RunningServer, startServer } from './server'
 const log = logger('server.cli')
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
   let args
   try {
-    args = parseServerArgs(process.argv.slice(2))
+    args = parseServerArgs(argv)
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
-    process.stderr.write(`parley-server: ${err.message}\n${USAGE}\n`)
+    process.stderr.write(`parley-server: ${err.message} (see --help)\n`)
     process.exit(2)
   }
 

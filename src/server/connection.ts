@@ -39,13 +39,14 @@ export interface ConnectionDeps {
 const PAUSE_AT = 64
 const RESUME_AT = 16
 
-type Phase = 'handshake' | 'ready' | 'closed'
-
 export class Connection {
   readonly id = newId()
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>
-  private phase: Phase = 'handshake'
+  private open = true
+  private greeted = false
+  /** Once revoked, nothing more is done for this session, not even frames already received. */
+  private revoked = false
   /** Time-ordered id of this connection's hello: the newest hello of a device wins. */
   private helloId: string | null = null
   private work: Promise<void> = Promise.resolve()
@@ -80,7 +81,7 @@ export class Connection {
       this.alive = true
     })
     ws.on('close', (code) => {
-      this.phase = 'closed'
+      this.open = false
       clearTimeout(this.helloTimer)
       this.unsubscribe()
       deps.onClosed(this)
@@ -94,20 +95,25 @@ export class Connection {
       deps.config.helloTimeoutMs,
     )
     this.enqueue(async () => {
-      if (!(await deps.sessionStillValid())) this.close(CloseCode.SESSION_REVOKED, 'session revoked')
+      if (!(await deps.sessionStillValid())) this.revoke()
     })
     this.log.info('connection opened')
   }
 
   close(code: number, reason: string): void {
-    if (this.phase === 'closed') return
-    this.phase = 'closed'
+    if (!this.open) return
+    this.open = false
     this.ws.close(code, reason)
   }
 
   terminate(): void {
-    this.phase = 'closed'
+    this.open = false
     this.ws.terminate()
+  }
+
+  private revoke(): void {
+    this.revoked = true
+    this.close(CloseCode.SESSION_REVOKED, 'session revoked')
   }
 
   /** Called on every heartbeat tick: a socket that missed the last ping is dead. */
@@ -129,7 +135,7 @@ export class Connection {
   // ---------------------------------------------------------------- inbound
 
   private onFrame(data: RawData, isBinary: boolean): void {
-    if (this.phase === 'closed') return
+    if (!this.open) return
     const allowed = this.frameBucket.take()
     if (!allowed.ok) {
       // keep only the id: a flood must not pile up frames in memory
@@ -150,8 +156,10 @@ export class Connection {
     }
     this.work = this.work.then(async () => {
       try {
-        // frames still queued when the socket closed are dropped: clients resend what was not acked
-        if (this.phase !== 'closed') await task()
+        // frames that arrived before a close are still handled (an ack sent just before
+        // quitting counts; replies to a closed socket are simply not written), unless the
+        // session was revoked
+        if (!this.revoked) await task()
       } catch (err) {
         this.log.error({ err }, 'connection task failed')
       } finally {
@@ -179,7 +187,7 @@ export class Connection {
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
-    if (this.phase === 'handshake' && frame.type !== 'hello') {
+    if (!this.greeted && frame.type !== 'hello') {
       this.send(errorFrame('HELLO_REQUIRED', 'the first frame must be hello', idOf(frame)))
       return
     }
@@ -203,7 +211,7 @@ export class Connection {
   }
 
   private async hello(version: number): Promise<void> {
-    if (this.phase === 'ready') {
+    if (this.greeted) {
       this.send(errorFrame('BAD_FRAME', 'hello was already received on this connection'))
       return
     }
@@ -216,8 +224,8 @@ export class Connection {
     const { ctx } = this.deps
     const { username, deviceId } = this.session
     this.sentSeq = await ctx.store.deviceCursor(username, deviceId)
-    if (this.phase === 'closed') return
-    this.phase = 'ready'
+    if (!this.open) return
+    this.greeted = true
     this.helloId = newId()
     this.send({
       type: 'welcome',
@@ -238,10 +246,10 @@ export class Connection {
   private onBusMessage(message: BusMessage): void {
     switch (message.kind) {
       case 'events':
-        if (this.phase === 'ready' && message.seq > this.sentSeq) this.schedulePull()
+        if (this.open && this.greeted && message.seq > this.sentSeq) this.schedulePull()
         return
       case 'sessions-revoked':
-        if (message.sessionIds.includes(this.session.id)) this.close(CloseCode.SESSION_REVOKED, 'session revoked')
+        if (message.sessionIds.includes(this.session.id)) this.revoke()
         return
       case 'device-connected':
         // the older connection yields; the newer one ignores the older's announcement
@@ -266,7 +274,7 @@ export class Connection {
     this.pullScheduled = false
     const { store } = this.deps.ctx
     const { replayPageSize } = this.deps.config
-    while (this.phase === 'ready') {
+    while (this.open && this.greeted) {
       const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
       if (page.length === 0) return
       this.sentSeq = page[page.length - 1]!.seq

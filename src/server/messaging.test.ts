@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../shared/ids'
-import { directConversationId, EventFrame } from '../shared/protocol'
+import { directConversationId, type EventFrame } from '../shared/protocol'
 import { type Account, sendText, signIn, signUp, startTestServer, TestClient, type TestServer } from './test-support/harness'
 
 let server: TestServer
@@ -10,7 +10,8 @@ let carol: Account
 const ab = directConversationId('alice', 'bob')
 
 beforeAll(async () => {
-  server = await startTestServer()
+  // raised frame rate: one test sends a backlog longer than a replay page
+  server = await startTestServer({ limits: { frames: { capacity: 1_000, refillPerSecond: 1_000 } } })
   ;[alice, bob, carol] = await Promise.all([signUp(server, 'alice'), signUp(server, 'bob'), signUp(server, 'carol')])
 })
 afterAll(() => server.close())
@@ -96,6 +97,18 @@ describe('delivery', () => {
     await Promise.all([again.close(), aliceClient.close()])
   })
 
+  it('replays a backlog longer than one page, complete and in order', async () => {
+    const hank = await signUp(server, 'hank')
+    const ah = directConversationId('alice', 'hank')
+    const aliceClient = await TestClient.connect(server, alice)
+    const ids = Array.from({ length: 210 }, () => newId())
+    for (const id of ids) aliceClient.send({ type: 'send', id, conversationId: ah, text: `backlog ${id}` })
+    await aliceClient.reply(ids.at(-1)!, 20_000)
+    const { client, events } = await drain(hank, ids.length)
+    expect(events.map((e) => e.event.kind === 'message' && e.event.id)).toEqual(ids)
+    await Promise.all([client.close(), aliceClient.close()])
+  }, 30_000)
+
   it('gives a new device of a user the full history', async () => {
     const erin = await signUp(server, 'erin')
     const ae = directConversationId('alice', 'erin')
@@ -123,6 +136,7 @@ describe('delivery', () => {
 
     // a second device of frank acknowledging the same message produces no second receipt
     const { client: second } = await drain(await signIn(server, 'frank'), 1)
+    await second.sync()
     const marker = await sendText(aliceClient, af, 'marker')
     await aliceClient.next((f) => f.type === 'event' && f.event.kind === 'message' && f.event.id === marker.id)
     expect(aliceClient.pending.filter((f) => f.type === 'event' && f.event.kind === 'receipt' && f.event.msgId === id)).toEqual([])
@@ -137,6 +151,7 @@ describe('delivery', () => {
     const { client, events } = await drain(gina, 1)
     client.send({ type: 'received', seq: 0 })
     client.send({ type: 'received', seq: 1_000_000 })
+    await client.sync()
     await client.close()
     const { id } = await sendText(aliceClient, ag, 'm2')
     const again = await TestClient.connect(server, gina)

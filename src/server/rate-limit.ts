@@ -46,21 +46,26 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key (username, address), with memory bounded by forgetting full buckets. */
+/**
+ * One bucket per key (username, address). Memory stays bounded by forgetting full buckets
+ * (forgetting one changes nothing) whenever the map doubles past `sweepAt` keys.
+ */
 export class KeyedRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>()
-  private insertsSinceSweep = 0
+  private nextSweepAt: number
 
   constructor(
     private readonly limits: BucketLimits,
     private readonly now: MonotonicClock = monotonicNow,
-    private readonly sweepEvery = 1000,
-  ) {}
+    private readonly sweepAt = 10_000,
+  ) {
+    this.nextSweepAt = sweepAt
+  }
 
   take(key: string): Take {
     let bucket = this.buckets.get(key)
     if (!bucket) {
-      this.maybeSweep()
+      if (this.buckets.size >= this.nextSweepAt) this.sweep()
       bucket = new TokenBucket(this.limits, this.now)
       this.buckets.set(key, bucket)
     }
@@ -71,9 +76,9 @@ export class KeyedRateLimiter {
     return this.buckets.size
   }
 
-  private maybeSweep(): void {
-    if (++this.insertsSinceSweep < this.sweepEvery) return
-    this.insertsSinceSweep = 0
+  private sweep(): void {
     for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key)
+    // amortized: a map of only busy keys is not rescanned on every insert
+    this.nextSweepAt = Math.max(this.sweepAt, 2 * this.buckets.size)
   }
 }

@@ -106,6 +106,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       accounts,
       isShuttingDown: () => shuttingDown,
       accept: (ws, session, token) => {
+        // authorized just as shutdown began: the registry has already been drained
+        if (shuttingDown) {
+          ws.close(CloseCode.GOING_AWAY, 'server shutting down')
+          return
+        }
         const tokenHash = hashToken(token)
         const connection = new Connection(ws, session, {
           ctx,

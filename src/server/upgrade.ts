@@ -31,12 +31,17 @@ export interface UpgradeDeps {
 
 export function createUpgradeHandler(deps: UpgradeDeps): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    socket.on('error', (err) => log.info({ err: err.message }, 'socket error during upgrade'))
+    // until ws takes the socket over, its errors are ours to catch
+    const onError = (err: Error) => log.info({ err: err.message }, 'socket error during upgrade')
+    socket.on('error', onError)
     authorize(req)
       .then((outcome) => {
         if (socket.destroyed) return
         if (!outcome.ok) return reject(socket, outcome.status, outcome.code, outcome.message)
-        deps.wss.handleUpgrade(req, socket, head, (ws) => deps.accept(ws, outcome.session, outcome.token))
+        deps.wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', onError)
+          deps.accept(ws, outcome.session, outcome.token)
+        })
       })
       .catch((err: unknown) => {
         log.error({ err }, 'upgrade failed')

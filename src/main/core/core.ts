@@ -188,6 +188,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       closed = true
       reedit.stop()
       outbox.stop()
+      inbound.stop()
       forgetWaiters()
       await connection.stop()
       db.close()

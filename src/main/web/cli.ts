@@ -44,10 +44,17 @@ async function main(): Promise<void> {
     dispatch: (name, rawArgs) =>
       dispatchInvoke(core.handlers, name, rawArgs, (err) => log.error({ err, call: name }, 'invoke failed')),
   })
+  if (!isLoopback(args.host)) {
+    log.warn({ host: args.host }, 'serving beyond loopback: anyone who can reach this port and learns the token controls this profile')
+  }
   await core.start()
   if (shutdown.started) return
   log.info({ port: host.port, server: args.server, staticDir }, 'browser mode ready')
   process.stdout.write(`parley-web ready at ${host.url}\n`)
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 main().catch((err: unknown) => {

@@ -156,7 +156,7 @@ export class TestClient {
   }
 
   /** The first not yet consumed frame matching `predicate` (now or when it arrives). */
-  next(predicate: Predicate = () => true, timeoutMs = 10_000): Promise<ServerFrame> {
+  next(predicate: Predicate = () => true, timeoutMs = 4_000): Promise<ServerFrame> {
     const index = this.inbox.findIndex(predicate)
     if (index >= 0) return Promise.resolve(this.inbox.splice(index, 1)[0]!)
     return new Promise((resolve, reject) => {
@@ -174,8 +174,8 @@ export class TestClient {
   }
 
   /** The reply (ack or error) to the request with this id. */
-  reply(id: string): Promise<ServerFrame> {
-    return this.next((f) => (f.type === 'ack' || f.type === 'error' || f.type === 'lookup-result') && f.id === id)
+  reply(id: string, timeoutMs?: number): Promise<ServerFrame> {
+    return this.next((f) => (f.type === 'ack' || f.type === 'error' || f.type === 'lookup-result') && f.id === id, timeoutMs)
   }
 
   /** Event frames, in arrival order, until `count` were received. */
@@ -183,6 +183,13 @@ export class TestClient {
     const out: Extract<ServerFrame, { type: 'event' }>[] = []
     while (out.length < count) out.push((await this.next((f) => f.type === 'event')) as Extract<ServerFrame, { type: 'event' }>)
     return out
+  }
+
+  /** Resolves once the server handled every frame sent before (frames of a connection are handled in order). */
+  async sync(): Promise<void> {
+    const id = newId()
+    this.send({ type: 'lookup', id, username: 'sync' })
+    await this.reply(id)
   }
 
   /** Frames received and not consumed yet. */
@@ -218,7 +225,7 @@ export async function sendText(
 }
 
 /** Polls a condition (for effects with no event to wait on, such as a file on disk). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 4_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

@@ -78,8 +78,16 @@ function headerUserVersion(file: string): number | null {
 
 /**
  * Fold the WAL back into the database and truncate it to zero bytes, so deleted text
- * does not survive in old WAL frames.
+ * does not survive in old WAL frames. False when a reader (another process looking at
+ * the profile) held it up: it does not wait for one, the caller retries.
  */
-export function truncateWal(db: Database): void {
-  db.pragma('wal_checkpoint(TRUNCATE)')
+export function truncateWal(db: Database): boolean {
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number
+  db.pragma('busy_timeout = 0')
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
+    return result?.busy === 0
+  } finally {
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeout)}`)
+  }
 }

@@ -10,6 +10,7 @@ import {
   type WelcomeFrame,
 } from '../../../shared/protocol'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
 
 const log = logger('core.connection')
 
@@ -49,6 +50,7 @@ export interface WsConnectionOptions {
   heartbeatMs?: number
   handshakeTimeoutMs?: number
   random?: () => number
+  pace?: PaceLimits
 }
 
 export function wsConnectionFactory(opts: WsConnectionOptions): ConnectionFactory {
@@ -59,6 +61,7 @@ class WsConnection implements Connection {
   state: ConnectionState = 'offline'
   ready = false
   private socket: WebSocket | null = null
+  private pacer: SendPacer | null = null
   private token: string | null = null
   private attempt = 0
   private retryTimer: NodeJS.Timeout | null = null
@@ -86,14 +89,16 @@ class WsConnection implements Connection {
     const socket = this.socket
     this.socket = null
     this.ready = false
+    this.pacer?.clear()
     this.stopHeartbeat()
     this.setState('offline', 'signed out')
     if (socket) await closeGracefully(socket)
   }
 
+  /** True once the frame is on its way on this socket (it may wait for the pacer). */
   send(frame: ClientFrame): boolean {
-    if (!this.ready || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false
-    this.socket.send(JSON.stringify(frame))
+    if (!this.ready || !this.pacer || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false
+    this.pacer.push(JSON.stringify(frame))
     return true
   }
 
@@ -118,6 +123,10 @@ class WsConnection implements Connection {
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
     })
     this.socket = ws
+    this.pacer?.clear()
+    this.pacer = new SendPacer(this.opts.pace ?? DEFAULT_PACE, (data) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(data)
+    })
     let refusedStatus: number | null = null
 
     ws.on('unexpected-response', (_req, res) => {
@@ -146,6 +155,7 @@ class WsConnection implements Connection {
       if (ws !== this.socket) return
       this.socket = null
       this.ready = false
+      this.pacer?.clear()
       this.stopHeartbeat()
       if (refusedStatus === 401) {
         log.info('session refused by the server')
@@ -217,6 +227,7 @@ class WsConnection implements Connection {
     const socket = this.socket
     this.socket = null
     this.ready = false
+    this.pacer?.clear()
     this.stopHeartbeat()
     if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate()
   }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { BridgeEvents, EmitEvent, EventName } from '../../../shared/bridge'
+import { logger } from '../../../shared/log'
 import { truncateWal } from '../db/open'
 import type { RecallWindows } from '../db/queries/meta'
 
@@ -30,7 +31,7 @@ export class Effects {
   }
 
   apply(ctx: CoreContext): void {
-    if (this.checkpoint) truncateWal(ctx.db)
+    if (this.checkpoint) checkpointUntilDone(ctx.db)
     for (const e of this.events) (ctx.emit as (n: EventName, p: unknown) => void)(e.name, e.payload)
   }
 }
@@ -41,4 +42,18 @@ export function commit<T>(ctx: CoreContext, work: (fx: Effects) => T): T {
   const result = ctx.db.transaction(() => work(fx))()
   fx.apply(ctx)
   return result
+}
+
+const log = logger('core.checkpoint')
+const CHECKPOINT_RETRY_MS = 200
+const CHECKPOINT_ATTEMPTS = 50
+
+/** Truncate the WAL now, or keep trying a while if a reader is in the way. */
+export function checkpointUntilDone(db: Database, attempt = 1): void {
+  if (!db.open || truncateWal(db)) return
+  if (attempt >= CHECKPOINT_ATTEMPTS) {
+    log.warn({ attempts: attempt }, 'WAL still held by a reader; it is truncated at the next withdraw or on close')
+    return
+  }
+  setTimeout(() => checkpointUntilDone(db, attempt + 1), CHECKPOINT_RETRY_MS).unref()
 }

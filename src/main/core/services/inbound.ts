@@ -12,6 +12,12 @@ import { admitMessage, applyWithdrawCommand } from './withdraw-receiver'
 const log = logger('core.inbound')
 
 /**
+ * Acknowledgements are cumulative, so a burst needs only its last one: the first goes
+ * at once, the rest of a burst is folded into one at most this often.
+ */
+export const ACK_INTERVAL_MS = 200
+
+/**
  * Applies the server's event stream strictly in order, each event in ONE transaction
  * together with the cursor, and only then tells the server `received`. Every event is
  * idempotent, so a replay after a lost acknowledgement changes nothing.
@@ -19,6 +25,9 @@ const log = logger('core.inbound')
 export class InboundProcessor {
   /** Set after a failed commit: later events must not be acknowledged past the one that failed. */
   private halted = false
+  private pendingAck: number | null = null
+  private lastAckAt = Number.NEGATIVE_INFINITY
+  private ackTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly ctx: CoreContext,
@@ -28,6 +37,15 @@ export class InboundProcessor {
   /** A fresh connection replays from the server's cursor: start applying again. */
   onConnected(): void {
     this.halted = false
+    this.stop()
+  }
+
+  /** Forget a pending acknowledgement (its connection is gone; the replay brings it back). */
+  stop(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer)
+    this.ackTimer = null
+    this.pendingAck = null
+    this.lastAckAt = Number.NEGATIVE_INFINITY
   }
 
   handle(frame: EventFrame): void {
@@ -46,7 +64,28 @@ export class InboundProcessor {
       this.connection().restart('local database error')
       return
     }
-    this.connection().send({ type: 'received', seq: cursor })
+    this.acknowledge(cursor)
+  }
+
+  private acknowledge(cursor: number): void {
+    this.pendingAck = cursor
+    if (this.ackTimer) return
+    const wait = this.lastAckAt + ACK_INTERVAL_MS - performance.now()
+    if (wait <= 0) {
+      this.sendAck()
+      return
+    }
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null
+      this.sendAck()
+    }, wait)
+  }
+
+  private sendAck(): void {
+    if (this.pendingAck === null) return
+    this.connection().send({ type: 'received', seq: this.pendingAck })
+    this.pendingAck = null
+    this.lastAckAt = performance.now()
   }
 }
 
@@ -79,15 +118,16 @@ function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: strin
     return
   }
   const existing = getMessage(ctx.db, ev.id)
-  if (existing) {
+  if (existing?.kind === 'text') {
     if (existing.conversationId !== ev.conversationId || existing.sender !== ev.from) {
       log.warn(where, 'message id already used for another message; ignored')
-    } else if (existing.kind === 'text' && ev.from === me) {
+    } else if (ev.from === me) {
       // My own message echoed back from my log: the same as its ack.
       confirmSent(ctx, fx, existing, ev.ts, me)
     }
     return
   }
+  // Nothing, or a withdraw notice, stands under this id: its tombstone decides.
   if (admitMessage(ctx, fx, ev, me) === 'drop') return
   ensureConversationFor(ctx.db, ev.conversationId, me, ctx.now())
   insertTextMessage(ctx.db, {

@@ -99,8 +99,12 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
 export function admitMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: string): 'store' | 'drop' {
   const { db } = ctx
   const t = getTombstone(db, ev.id)
-  if (!t) return 'store'
-  const where = { msgId: ev.id, conversationId: ev.conversationId, actor: t.by }
+  const where = { msgId: ev.id, conversationId: ev.conversationId, actor: t?.by }
+  if (!t) {
+    if (!getMessage(db, ev.id)) return 'store'
+    log.warn({ ...where, reason: 'NOTICE_WITHOUT_TOMBSTONE' }, 'message dropped')
+    return 'drop'
+  }
   if (t.status === 'applied') {
     if (t.author !== ev.from) log.warn({ ...where, reason: 'AUTHOR_MISMATCH' }, 'message under an applied tombstone dropped')
     return 'drop'

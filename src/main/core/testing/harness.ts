@@ -118,3 +118,8 @@ export function cmdEvent(from: string, target: MessageEvent, extra: Partial<CmdE
     ...extra,
   }
 }
+
+/** The highest `received` the core has sent so far (acknowledgements are cumulative and coalesced). */
+export function lastAck(t: TestCore): number {
+  return Math.max(0, ...t.link.framesOf('received').map((f) => f.seq))
+}

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import { fail, ok } from '../../../shared/bridge'
 import { createFakeBridge, sessionView } from '../testing/fake-bridge'
@@ -64,8 +65,7 @@ describe('useSessionStore', () => {
     bridge.handlers.getSession = () => ok(sessionView({ user: 'alice', recallWindowSeconds: 30 }))
     bridge.emit('connection:changed', { state: 'online', detail: null })
     expect(session.connection).toBe('online')
-    await Promise.resolve()
-    await Promise.resolve()
+    await flushPromises()
     expect(session.recallWindowSeconds).toBe(30)
 
     bridge.emit('session:changed', { user: null })

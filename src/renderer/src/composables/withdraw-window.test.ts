@@ -1,0 +1,34 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { textMessage, noticeFor } from '../testing/fake-bridge'
+import { canWithdraw, withdrawTimeLeft } from './withdraw-window'
+
+const clock = { recallWindowSeconds: 120, serverClockOffsetMs: 0 }
+
+describe('withdrawTimeLeft', () => {
+  it('applies only to my own text messages', () => {
+    const now = 1_000_000
+    expect(withdrawTimeLeft(textMessage({ mine: false, ts: now }), now, clock)).toBeNull()
+    expect(withdrawTimeLeft(noticeFor(textMessage({ mine: true, ts: now })), now, clock)).toBeNull()
+    expect(withdrawTimeLeft(textMessage({ mine: true, ts: now - 15_000 }), now, clock)).toBe(105_000)
+  })
+
+  it('uses the server clock for acknowledged messages', () => {
+    const now = 1_000_000
+    // The server clock runs 10 s ahead of ours: a message stamped by the server at our
+    // "now" is 10 s younger than it looks locally.
+    const acked = textMessage({ mine: true, ts: now + 10_000, state: 'sent' })
+    expect(withdrawTimeLeft(acked, now, { ...clock, serverClockOffsetMs: 10_000 })).toBe(120_000)
+    // An unacknowledged message carries our own clock.
+    const sending = textMessage({ mine: true, ts: now, state: 'sending' })
+    expect(withdrawTimeLeft(sending, now, { ...clock, serverClockOffsetMs: 10_000 })).toBe(120_000)
+  })
+
+  it('is closed after the window and unlimited with a zero window', () => {
+    const now = 1_000_000
+    const old = textMessage({ mine: true, ts: now - 121_000 })
+    expect(canWithdraw(old, now, clock)).toBe(false)
+    expect(withdrawTimeLeft(old, now, { ...clock, recallWindowSeconds: 0 })).toBe(Number.POSITIVE_INFINITY)
+    expect(canWithdraw(old, now, { ...clock, recallWindowSeconds: 0 })).toBe(true)
+  })
+})

@@ -1,0 +1,110 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { newId } from '../../../shared/ids'
+import { directConversationId } from '../../../shared/protocol'
+import { SqliteStore } from './sqlite-store'
+
+let dir: string
+let store: SqliteStore
+const ab = directConversationId('alice', 'bob')
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'))
+  store = SqliteStore.open(dir)
+  for (const username of ['alice', 'bob']) await store.createUser({ username, passwordHash: 'unused', createdAt: 1 })
+})
+afterEach(async () => {
+  await store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function append(text: string, now = 1_000, id = newId()) {
+  return store.appendMessage({ id, conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now })
+}
+
+describe('SqliteStore', () => {
+  it('reports a taken username', async () => {
+    expect(await store.createUser({ username: 'alice', passwordHash: 'other', createdAt: 2 })).toBe('taken')
+    expect((await store.findUser('alice'))?.passwordHash).toBe('unused')
+  })
+
+  it('hands out unique increasing timestamps, also across a restart', async () => {
+    const first = await append('a', 5_000)
+    const second = await append('b', 5_000)
+    const third = await append('c', 4_000)
+    const ts = [first, second, third].map((r) => (r.kind === 'appended' ? r.ts : -1))
+    expect(ts).toEqual([5_000, 5_001, 5_002])
+
+    await store.close()
+    store = SqliteStore.open(dir)
+    const fourth = await append('d', 10)
+    expect(fourth).toMatchObject({ kind: 'appended', ts: 5_003 })
+  })
+
+  it('appends to every member’s log and keeps seqs after a withdraw at the end of the log', async () => {
+    const sent = await append('hello')
+    expect(sent).toMatchObject({ kind: 'appended', deliveries: [{ username: 'alice', seq: 1 }, { username: 'bob', seq: 1 }] })
+    const msgId = (await store.eventsAfter('bob', 0, 10))[0]!.event
+    expect(msgId).toMatchObject({ kind: 'message', text: 'hello', from: 'alice' })
+
+    const id = (msgId as { id: string }).id
+    const withdrawn = await store.withdrawMessage({
+      msgId: id,
+      conversationId: ab,
+      by: 'alice',
+      cmdId: newId(),
+      chatType: 'Chat',
+      reason: null,
+      members: ['alice', 'bob'],
+      now: 2_000,
+    })
+    expect(withdrawn).toMatchObject({ kind: 'withdrawn', deliveries: [{ username: 'alice', seq: 2 }, { username: 'bob', seq: 2 }] })
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.event.kind])).toEqual([[2, 'cmd']])
+    // seq 1 is never handed out again even though its event is gone
+    expect(await append('next')).toMatchObject({ deliveries: [{ username: 'alice', seq: 3 }, { username: 'bob', seq: 3 }] })
+  })
+
+  it('treats ids as one namespace', async () => {
+    const id = newId()
+    await append('x', 1_000, id)
+    expect(await append('x', 1_000, id)).toMatchObject({ kind: 'duplicate' })
+    expect(
+      await store.appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
+    ).toEqual({ kind: 'id-conflict' })
+    const cmdId = newId()
+    await store.withdrawMessage({ msgId: id, conversationId: ab, by: 'alice', cmdId, chatType: 'Chat', reason: 'typo', members: ['alice', 'bob'], now: 2 })
+    expect(await append('again', 3, id)).toEqual({ kind: 'withdrawn' })
+    expect(await append('cmd id as message id', 3, cmdId)).toEqual({ kind: 'id-conflict' })
+    const tombstone = await store.findTombstoneByCmdId(cmdId)
+    expect(tombstone).toMatchObject({ msgId: id, author: 'alice', withdrawnBy: 'alice', reason: 'typo' })
+  })
+
+  it('moves cursors forward only and creates each receipt once', async () => {
+    await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 })
+    await append('one')
+    await append('two')
+    const ack = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
+    expect(ack.cursor).toBe(2)
+    expect(ack.deliveries).toEqual([{ username: 'alice', seq: 3 }, { username: 'alice', seq: 4 }])
+    expect(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
+    // another device of bob acknowledging the same messages: no new receipts
+    expect((await store.ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
+    // the sender acknowledging its own messages produces none either
+    expect((await store.ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
+    expect(await store.deviceCursor('bob', 'phone')).toBe(2)
+    const receipts = (await store.eventsAfter('alice', 2, 10)).map((e) => e.event)
+    expect(receipts).toMatchObject([{ kind: 'receipt', state: 'delivered' }, { kind: 'receipt', state: 'delivered' }])
+  })
+
+  it('keeps one session per device', async () => {
+    const first = { id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 }
+    expect(await store.createSession(first)).toEqual({ replaced: [] })
+    const second = { ...first, id: newId(), tokenHash: Buffer.alloc(32, 2) }
+    const { replaced } = await store.createSession(second)
+    expect(replaced.map((s) => s.id)).toEqual([first.id])
+    expect(await store.findSessionByTokenHash(first.tokenHash)).toBeNull()
+    expect(await store.findSessionByTokenHash(second.tokenHash)).toMatchObject({ id: second.id, deviceId: 'phone' })
+  })
+})

@@ -1,0 +1,1 @@
+export { waitFor, type WaitOptions } from '../../src/main/core/testing/wait'

@@ -1,0 +1,254 @@
+/**
+ * Withdraw end to end: the real server enforcing who and when, real client databases
+ * applying (or refusing) what it relays, and nothing of the text left on the receiver.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { MessageView } from '../../src/shared/bridge'
+import { newId } from '../../src/shared/ids'
+import type { CmdEvent, ServerFrame } from '../../src/shared/protocol'
+import { getCursor } from '../../src/main/core/db/queries/meta'
+import {
+  connectionState,
+  ok,
+  outboxSize,
+  readProfile,
+  RECONNECT_TIMEOUT_MS,
+  signedInClient,
+  signedUpClient,
+  startClient,
+  storedMessage,
+  uniqueName,
+  waitOnline,
+  type TestClient,
+} from '../helpers/client'
+import { startServer, type TestServer } from '../helpers/server'
+import { marker, traceOf } from '../helpers/trace'
+import { waitFor } from '../helpers/wait'
+
+let server: TestServer
+let alice: TestClient
+let bob: TestClient
+let conv: string
+const names = { alice: uniqueName('alice'), bob: uniqueName('bob') }
+const extra: TestClient[] = []
+
+beforeAll(async () => {
+  server = await startServer()
+  alice = await signedUpClient(server.url, names.alice)
+  bob = await signedUpClient(server.url, names.bob)
+  conv = ok(await alice.h.openDirect({ username: names.bob })).id
+})
+
+afterEach(async () => {
+  for (const c of extra.splice(0)) await c.dispose()
+})
+
+afterAll(async () => {
+  for (const c of [alice, bob]) await c?.dispose()
+  await server?.dispose()
+})
+
+/** Alice sends; resolves once Bob has it. */
+async function deliver(text: string): Promise<MessageView> {
+  const m = ok(await alice.h.sendMessage({ conversationId: conv, text }))
+  await bob.waitForEvent('message:added', (e) => e.message.id === m.id)
+  return m
+}
+
+async function acked(c: TestClient, id: string): Promise<void> {
+  await waitFor(() => storedMessage(c.profileDir, id)?.state !== 'sending', { what: 'ack' })
+}
+
+function addedIds(c: TestClient): string[] {
+  return c.events.of('message:added').map((e) => e.message.id)
+}
+
+/** A REVOKE_FLAG relay as the server would write it, for injection at a client's protocol layer. */
+function relayedCmd(over: Partial<CmdEvent> & Pick<CmdEvent, 'from' | 'target' | 'ext'>): CmdEvent {
+  return { kind: 'cmd', id: newId(), conversationId: conv, chatType: 'Chat', ts: Date.now(), action: 'REVOKE_FLAG', ...over }
+}
+
+/**
+ * Inject an event under a seq the client already holds, so its acknowledgement cannot
+ * move the server's cursor for this device past anything real.
+ */
+function inject(c: TestClient, event: CmdEvent): void {
+  const seq = getCursor(c.core.testing.db)
+  expect(seq).toBeGreaterThan(0)
+  c.core.testing.injectServerFrame(JSON.stringify({ type: 'event', seq, event } satisfies ServerFrame))
+}
+
+describe('withdraw against the real server', () => {
+  it('online receiver: the message is replaced by a notice everywhere, and its text is gone from the profile', async () => {
+    const secret = marker()
+    const m = await deliver(`look: ${secret}`)
+    await acked(alice, m.id)
+    expect(traceOf(bob.profileDir, secret).length).toBeGreaterThan(0)
+
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
+    const w = await bob.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
+    expect(w.notice).toMatchObject({ kind: 'notice', text: null, notice: { actor: names.alice, author: names.alice, canReEdit: false } })
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
+    expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
+    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    expect(ok(await alice.h.reEdit({ messageId: m.id }))).toEqual({ text: `look: ${secret}` })
+    const [c] = ok(await bob.h.listConversations({}))
+    expect(c!.lastMessage).toMatchObject({ id: m.id, kind: 'notice' })
+  })
+
+  it('receiver offline during send and withdraw: on return the notice arrives, the message never does', async () => {
+    await bob.close()
+    const secret = marker()
+    const m = ok(await alice.h.sendMessage({ conversationId: conv, text: `offline ${secret}` }))
+    await acked(alice, m.id)
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
+
+    bob = await bob.restart()
+    await bob.waitForEvent('message:withdrawn', (e) => e.messageId === m.id, { timeoutMs: RECONNECT_TIMEOUT_MS })
+    const after = await deliver('after the withdraw')
+    expect(addedIds(bob)).toEqual([after.id])
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice' })
+    expect(traceOf(bob.profileDir, secret)).toEqual([])
+  })
+
+  it("the sender's other device deletes its copy too", async () => {
+    const laptop = await signedInClient(server.url, names.alice)
+    extra.push(laptop)
+    const m = await deliver('from my phone')
+    await laptop.waitForEvent('message:added', (e) => e.message.id === m.id)
+    expect(laptop.events.find('message:added', (e) => e.message.id === m.id)!.message.mine).toBe(true)
+
+    ok(await alice.h.withdrawMessage({ messageId: m.id }))
+    const w = await laptop.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
+    expect(w.notice).toMatchObject({ mine: true, notice: { actor: names.alice, canReEdit: false } })
+    expect(storedMessage(laptop.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
+    expect(await laptop.h.reEdit({ messageId: m.id })).toMatchObject({ ok: false, error: { code: 'REEDIT_EXPIRED' } })
+  })
+
+  it('withdraw before message: the receiver never shows the message', async () => {
+    await bob.close()
+    const secret = marker()
+    const m = ok(await alice.h.sendMessage({ conversationId: conv, text: `early ${secret}` }))
+    await acked(alice, m.id)
+    const sent = storedMessage(alice.profileDir, m.id)!
+
+    // Bob's app opens; before it connects, the relayed command reaches its protocol layer.
+    bob = await startClient({ serverUrl: server.url, profileDir: bob.profileDir, start: false })
+    inject(bob, relayedCmd({ from: names.alice, ext: { msgId: m.id }, target: { from: names.alice, ts: sent.ts } }))
+    await bob.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
+
+    await bob.core.start()
+    await waitOnline(bob)
+    const barrier = await deliver('barrier')
+    expect(addedIds(bob)).toEqual([barrier.id])
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice' })
+    // It did arrive (before the barrier, in log order) and was dropped under the tombstone.
+    expect(readProfile(bob.profileDir, (db) => db.prepare('SELECT status FROM tombstones WHERE msg_id = ?').pluck().get(m.id))).toBe(
+      'applied',
+    )
+
+    // The real withdraw, when it comes, changes nothing more.
+    ok(await alice.h.withdrawMessage({ messageId: m.id }))
+    await deliver('second barrier')
+    expect(bob.events.of('message:withdrawn').filter((e) => e.messageId === m.id)).toHaveLength(1)
+    expect(traceOf(bob.profileDir, secret)).toEqual([])
+  })
+
+  it('a repeated withdraw gets the same answer and changes nothing', async () => {
+    const m = await deliver('twice')
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
+
+    // The same command straight to the server again: acknowledged as a duplicate.
+    const frames: ServerFrame[] = []
+    const off = alice.core.testing.onServerFrame((f) => frames.push(f))
+    const again = { type: 'cmd', id: newId(), conversationId: conv, chatType: 'Chat', action: 'REVOKE_FLAG', ext: { msgId: m.id } } as const
+    expect(alice.core.testing.sendRawFrame(again)).toBe(true)
+    const answer = await waitFor(() => frames.find((f) => 'id' in f && f.id === again.id))
+    off()
+    expect(answer).toMatchObject({ type: 'ack', duplicate: true })
+
+    await deliver('barrier after duplicates')
+    expect(bob.events.of('message:withdrawn').filter((e) => e.messageId === m.id)).toHaveLength(1)
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice' })
+  })
+
+  it("a withdraw of Alice's message sent from Bob's connection is refused, and nothing is deleted", async () => {
+    const m = await deliver('alice keeps this')
+    expect(await bob.h.withdrawMessage({ messageId: m.id })).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } })
+
+    const frames: ServerFrame[] = []
+    const off = bob.core.testing.onServerFrame((f) => frames.push(f))
+    const forged = { type: 'cmd', id: newId(), conversationId: conv, chatType: 'Chat', action: 'REVOKE_FLAG', ext: { msgId: m.id } } as const
+    expect(bob.core.testing.sendRawFrame(forged)).toBe(true)
+    const answer = await waitFor(() => frames.find((f) => 'id' in f && f.id === forged.id))
+    off()
+    expect(answer).toMatchObject({ type: 'error', code: 'NOT_ALLOWED' })
+
+    await deliver('barrier after the forgery')
+    expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'text', text: 'alice keeps this' })
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'text', text: 'alice keeps this' })
+    expect(alice.events.find('message:withdrawn', (e) => e.messageId === m.id)).toBeUndefined()
+  })
+
+  it('a crafted command from the wrong sender, injected at the receiver, is ignored', async () => {
+    const m = await deliver('not yours to take')
+    const sent = storedMessage(bob.profileDir, m.id)!
+    const target = { from: names.alice, ts: sent.ts }
+    inject(bob, relayedCmd({ from: names.bob, ext: { msgId: m.id }, target }))
+    inject(bob, relayedCmd({ from: uniqueName('mallory'), ext: { msgId: m.id }, target }))
+    inject(bob, relayedCmd({ from: names.alice, conversationId: `dm:${names.bob}:zzz_other`, ext: { msgId: m.id }, target }))
+    await deliver('barrier after the crafted commands')
+    expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'text', text: 'not yours to take' })
+    expect(bob.events.find('message:withdrawn', (e) => e.messageId === m.id)).toBeUndefined()
+  })
+
+  it('withdrawing a message still in the outbox while the server is down: it never reaches anyone', async () => {
+    await server.stop()
+    await waitFor(async () => (await connectionState(alice)) !== 'online')
+    const secret = marker()
+    const m = ok(await alice.h.sendMessage({ conversationId: conv, text: `unsent ${secret}` }))
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'cancelled' })
+    expect(outboxSize(alice.profileDir)).toBe(0)
+
+    await server.restart()
+    await waitOnline(alice)
+    await waitOnline(bob)
+    // Alice's outbox is ordered: had it gone out, it would arrive before this.
+    await deliver('sent after the server came back')
+    expect(bob.events.find('message:added', (e) => e.message.id === m.id)).toBeUndefined()
+    expect(bob.events.find('message:withdrawn', (e) => e.messageId === m.id)).toBeUndefined()
+    expect(storedMessage(bob.profileDir, m.id)).toBeUndefined()
+    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    expect(server.log()).not.toContain(secret)
+  })
+})
+
+describe('withdraw window', () => {
+  it('after the window the server refuses with RECALL_TIME_LIMIT and both copies stay', async () => {
+    const shortWindow = await startServer({ recallWindowSeconds: 1 })
+    const a = await signedUpClient(shortWindow.url, uniqueName('alice'))
+    const b = await signedUpClient(shortWindow.url, uniqueName('bob'))
+    try {
+      const peer = ok(await b.h.getSession({})).user!
+      const c = ok(await a.h.openDirect({ username: peer })).id
+      const m = ok(await a.h.sendMessage({ conversationId: c, text: 'too late to take back' }))
+      await b.waitForEvent('message:added', (e) => e.message.id === m.id)
+      const stored = await waitFor(() => {
+        const row = storedMessage(a.profileDir, m.id)
+        return row?.state === 'sending' ? null : row
+      })
+      const sentAt = stored.ts
+      await waitFor(() => Date.now() > sentAt + 1_000 + 100, { what: 'the 1 s window to pass' })
+
+      expect(await a.h.withdrawMessage({ messageId: m.id })).toMatchObject({ ok: false, error: { code: 'RECALL_TIME_LIMIT' } })
+      expect(storedMessage(a.profileDir, m.id)).toMatchObject({ kind: 'text' })
+      expect(storedMessage(b.profileDir, m.id)).toMatchObject({ kind: 'text' })
+      expect(outboxSize(a.profileDir)).toBe(0)
+    } finally {
+      await a.dispose()
+      await b.dispose()
+      await shortWindow.dispose()
+    }
+  })
+})
