@@ -109,6 +109,9 @@ const Empty = z.object({}).strict()
 const Credentials = z
   .object({ username: z.string().max(64), password: z.string().max(256) })
   .strict()
+/** Phantom value carrying a result type in the contract (never read at run time). */
+const returns = <T>(): T => undefined as unknown as T
+
 const PageCursor = z.object({ ts: z.number(), id: z.string().max(64) }).strict()
 
 /**
@@ -116,24 +119,24 @@ const PageCursor = z.object({ ts: z.number(), id: z.string().max(64) }).strict()
  * schema main validates against, and the phantom `result` the value type.
  */
 export const invokes = {
-  getSession: { channel: 'session:get-state', args: Empty, result: {} as SessionView },
-  signUp: { channel: 'session:sign-up', args: Credentials, result: {} as { username: string } },
-  signIn: { channel: 'session:sign-in', args: Credentials, result: {} as { username: string } },
-  signOut: { channel: 'session:sign-out', args: Empty, result: {} as null },
+  getSession: { channel: 'session:get-state', args: Empty, result: returns<SessionView>() },
+  signUp: { channel: 'session:sign-up', args: Credentials, result: returns<{ username: string }>() },
+  signIn: { channel: 'session:sign-in', args: Credentials, result: returns<{ username: string }>() },
+  signOut: { channel: 'session:sign-out', args: Empty, result: returns<null>() },
   listConversations: {
     channel: 'conversation:list-all',
     args: Empty,
-    result: {} as ConversationView[],
+    result: returns<ConversationView[]>(),
   },
   openDirect: {
     channel: 'conversation:open-direct',
     args: z.object({ username: z.string().min(1).max(64) }).strict(),
-    result: {} as ConversationView,
+    result: returns<ConversationView>(),
   },
   markRead: {
     channel: 'conversation:mark-read',
     args: z.object({ conversationId: ConversationId }).strict(),
-    result: {} as null,
+    result: returns<null>(),
   },
   listMessages: {
     channel: 'message:list-page',
@@ -146,27 +149,27 @@ export const invokes = {
       })
       .strict(),
     /** Oldest first. */
-    result: {} as MessageView[],
+    result: returns<MessageView[]>(),
   },
   sendMessage: {
     channel: 'message:send-text',
     args: z
       .object({ conversationId: ConversationId, text: z.string().max(MAX_TEXT_LENGTH) })
       .strict(),
-    result: {} as MessageView,
+    result: returns<MessageView>(),
   },
   withdrawMessage: {
     channel: 'message:withdraw',
     args: z
       .object({ messageId: Id, reason: z.string().max(MAX_REASON_LENGTH).optional() })
       .strict(),
-    result: {} as { outcome: WithdrawOutcome },
+    result: returns<{ outcome: WithdrawOutcome }>(),
   },
   reEdit: {
     channel: 'message:re-edit',
     /** The id of the withdrawn message (which is also its notice's id). */
     args: z.object({ messageId: Id }).strict(),
-    result: {} as { text: string },
+    result: returns<{ text: string }>(),
   },
 } as const
 

@@ -155,8 +155,8 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       if (closed) return
       route(frame)
     },
-    onUnauthorized() {
-      session.onUnauthorized()
+    onUnauthorized(token) {
+      session.onUnauthorized(token)
     },
   })
 

@@ -80,7 +80,10 @@ function connect(url: string) {
     onState: (s) => seen.states.push(s),
     onWelcome: () => seen.welcomes++,
     onFrame: (f) => seen.frames.push(f),
-    onUnauthorized: () => seen.unauthorized++,
+    onUnauthorized: (token) => {
+      expect(token).toBe(TOKEN)
+      seen.unauthorized++
+    },
   })
   connections.push(c)
   return { c, seen }
@@ -157,6 +160,30 @@ describe('connection', () => {
     const upgrades = s.upgrades.length
     await new Promise((r) => setImmediate(r))
     expect(s.upgrades.length).toBe(upgrades)
+  })
+
+  it('a session revoked on an open socket (4001) ends the session', async () => {
+    const s = await fakeServer()
+    const { c, seen } = connect(s.url)
+    c.start(TOKEN)
+    await waitFor(() => s.sockets[0])
+    s.sockets[0]!.close(4001, 'session revoked')
+    await waitFor(() => seen.unauthorized)
+    expect(c.state).toBe('offline')
+  })
+
+  it.each([
+    [4000, 'replaced by another connection of this device'],
+    [1002, 'unsupported protocol version'],
+  ])('stays disconnected after close code %i (%s)', async (code) => {
+    const s = await fakeServer()
+    const { c, seen } = connect(s.url)
+    c.start(TOKEN)
+    await waitFor(() => s.sockets[0])
+    s.sockets[0]!.close(code, 'bye')
+    await waitFor(() => c.state === 'offline')
+    expect(seen.unauthorized).toBe(0)
+    expect(s.upgrades).toHaveLength(1)
   })
 
   it('another refusal at upgrade is retried', async () => {

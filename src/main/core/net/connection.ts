@@ -16,13 +16,20 @@ const log = logger('core.connection')
 
 export type ServerReply = Exclude<ServerFrame, WelcomeFrame>
 
+/** The server's close codes that change what the client does next (docs/protocol.md, "Close codes"). */
+export const CloseCodes = {
+  PROTOCOL_ERROR: 1002,
+  REPLACED: 4000,
+  SESSION_REVOKED: 4001,
+} as const
+
 export interface ConnectionHooks {
   onState(state: ConnectionState, detail: string | null): void
   /** The handshake completed: frames may be sent from now on. */
   onWelcome(frame: WelcomeFrame): void
   onFrame(frame: ServerReply): void
-  /** The server refused the token at upgrade: the session is over. */
-  onUnauthorized(): void
+  /** The server refused `token` (at upgrade, or revoked it on an open socket): that session is over. */
+  onUnauthorized(token: string): void
 }
 
 /** The one connection to the server, as the services see it (a fake in unit tests). */
@@ -157,11 +164,22 @@ class WsConnection implements Connection {
       this.ready = false
       this.pacer?.clear()
       this.stopHeartbeat()
-      if (refusedStatus === 401) {
-        log.info('session refused by the server')
+      if (refusedStatus === 401 || code === CloseCodes.SESSION_REVOKED) {
+        log.info({ code, status: refusedStatus }, 'session refused by the server')
         this.token = null
         this.setState('offline', 'session expired')
-        this.hooks.onUnauthorized()
+        this.hooks.onUnauthorized(token)
+        return
+      }
+      if (code === CloseCodes.REPLACED) {
+        // Another Parley on this profile took over: fighting over the device helps nobody.
+        log.warn('replaced by a newer connection of this device; staying disconnected')
+        this.setState('offline', 'Parley is connected elsewhere with this profile')
+        return
+      }
+      if (code === CloseCodes.PROTOCOL_ERROR) {
+        log.error('the server does not speak this protocol version; staying disconnected')
+        this.setState('offline', 'this version of Parley is not supported by the server: please update')
         return
       }
       const detail = refusedStatus ? `server refused the connection (${refusedStatus})` : closeDetail(code)

@@ -73,6 +73,14 @@ describe('session', () => {
     expect(unwrap(await t.core.handlers.getSession({}))).toMatchObject({ user: null, connection: 'offline' })
   })
 
+  it('a refusal of an older token does not end the current session', async () => {
+    const t = track(await signedInCore('alice'))
+    const hooks = t.link as unknown as { hooks: { onUnauthorized(token: string): void } }
+    hooks.hooks.onUnauthorized('an-old-token-from-before-signing-in-again')
+    expect(getSession(t.core.testing.db)).not.toBeNull()
+    expect(unwrap(await t.core.handlers.getSession({})).user).toBe('alice')
+  })
+
   it('keeps history for the same account, and clears it when another account signs in here', async () => {
     const t = track(await signedInCore('alice'))
     t.link.event(messageEvent('bob', 'alice', 'for alice only'))

@@ -23,6 +23,7 @@ import {
 import { wipeAccountData } from '../db/queries/profile'
 import type { AuthApi } from '../net/auth-client'
 import type { Connection } from '../net/connection'
+import { checkpointUntilDone } from './context'
 
 const log = logger('core.session')
 
@@ -123,8 +124,9 @@ export class SessionService {
     this.deps.emit('connection:changed', { state, detail })
   }
 
-  /** The server refused our token (revoked or expired). */
-  onUnauthorized(): void {
+  /** The server refused a token (revoked or expired); only the current one ends this session. */
+  onUnauthorized(token: string): void {
+    if (token !== this.token) return
     log.info('session expired')
     clearSession(this.deps.db)
     this.user = null
@@ -156,6 +158,7 @@ export class SessionService {
       // Another person's history must not show up under this account.
       log.info('another account signs in on this profile: clearing the previous one')
       wipeAccountData(db)
+      checkpointUntilDone(db)
     }
     setSession(db, { token: session.token, username: session.username })
     this.user = session.username

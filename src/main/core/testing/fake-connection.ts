@@ -85,10 +85,11 @@ export class FakeConnection implements Connection {
   }
 
   unauthorized(): void {
+    const token = this.token!
     this.ready = false
     this.token = null
     this.setState('offline')
-    this.hooks.onUnauthorized()
+    this.hooks.onUnauthorized(token)
   }
 
   framesOf<T extends ClientFrame['type']>(type: T): Extract<ClientFrame, { type: T }>[] {

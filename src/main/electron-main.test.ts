@@ -1,0 +1,100 @@
+/**
+ * The real Electron main entry, run under Node with `electron` replaced by a recording
+ * stub (src/main/testing/electron-stub.ts) that plays the renderer. No Electron binary
+ * can run here; this covers the wiring: embedded server, core, window options, app
+ * protocol with CSP, IPC with its sender check, and cleanup on quit.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { invokeNames, invokes } from '../shared/bridge'
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+const userData = mkdtempSync(path.join(os.tmpdir(), 'parley-electron-main-'))
+type Report = Record<string, unknown> & { event: string }
+
+async function runMain(args: string[]): Promise<{ exitCode: number | null; reports: Report[] }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', './src/main/testing/electron-stub-register.mjs', '--import', 'tsx', 'src/main/index.ts', ...args],
+    { cwd: repoRoot, env: { ...process.env, PARLEY_STUB_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  if (exitCode !== 0) console.error(stderr)
+  const reports = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('STUB '))
+    .map((l) => JSON.parse(l.slice(5)) as Report)
+  return { exitCode, reports }
+}
+
+let reports: Report[] = []
+let exitCode: number | null = null
+
+beforeAll(async () => {
+  ;({ exitCode, reports } = await runMain([]))
+}, 60_000)
+afterAll(() => rmSync(userData, { recursive: true, force: true }))
+
+const find = (event: string, where: (r: Report) => boolean = () => true) => reports.find((r) => r.event === event && where(r))
+
+describe('Electron main (stubbed Electron)', () => {
+  it('starts, serves the renderer, answers the bridge and quits cleanly', () => {
+    expect(exitCode).toBe(0)
+    expect(find('stub-failed')).toBeUndefined()
+    expect(find('error-box')).toBeUndefined()
+    expect(reports.at(-1)?.event).toBe('quit')
+  })
+
+  it('opens a locked-down window', () => {
+    expect(find('window')?.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    })
+    expect(find('window-open')?.result).toEqual({ action: 'deny' })
+  })
+
+  it('serves the page from parley://app with a CSP, and nothing outside it', () => {
+    const page = find('page')!
+    expect(page).toMatchObject({ url: 'parley://app/index.html', status: 200, contentType: 'text/html; charset=utf-8' })
+    expect(page.csp).toContain("connect-src 'none'")
+    expect(find('traversal')?.status).toBe(404)
+  })
+
+  it('registers every invoke channel and runs the embedded server in userData', () => {
+    expect(find('channels')?.channels).toEqual(invokeNames.map((n) => invokes[n].channel).sort())
+    const state = find('invoke', (r) => r.channel === 'session:get-state')?.result as { ok: boolean; value: { serverUrl: string } }
+    expect(state.ok).toBe(true)
+    expect(state.value.serverUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
+    expect(find('invoke', (r) => r.channel === 'session:sign-up')?.result).toMatchObject({ ok: true })
+    expect(find('bridge-event', (r) => r.name === 'session:changed')).toBeDefined()
+  })
+
+  it('refuses invokes from a frame that is not the app', () => {
+    expect(find('invoke', (r) => r.channel === 'foreign')?.result).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } })
+  })
+})
+
+describe('Electron main with --server and --profile', () => {
+  it('uses that server and profile, with Chromium state of its own outside the profile', async () => {
+    const profile = path.join(userData, 'second-identity')
+    const run = await runMain(['--server', 'ws://127.0.0.1:1', '--profile', profile])
+    expect(run.exitCode).toBe(0)
+    const setPath = run.reports.find((r) => r.event === 'set-path')
+    expect(setPath?.name).toBe('userData')
+    expect(String(setPath?.value)).toContain(path.join(userData, 'instances'))
+    const state = run.reports.find((r) => r.event === 'invoke' && r.channel === 'session:get-state')?.result
+    expect(state).toMatchObject({ ok: true, value: { serverUrl: 'ws://127.0.0.1:1', user: null } })
+    expect(existsSync(path.join(profile, 'parley.db'))).toBe(true)
+  }, 60_000)
+})
