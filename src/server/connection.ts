@@ -15,9 +15,10 @@ import { CloseCode } from './close-codes'
 import type { ChatContext } from './context'
 import { errorFrame, parseClientFrame, peekId } from './frames'
 import { acknowledge, lookupUser, sendMessage } from './messaging'
-import { type BucketLimits, TokenBucket } from './rate-limit'
+import { type BucketLimits, type KeyedRateLimiter, TokenBucket } from './rate-limit'
 import type { SessionRecord } from './store/types'
 import { withdrawMessage } from './withdraw'
+import { handleGroupFrame } from './groups'
 
 export interface ConnectionConfig {
   helloTimeoutMs: number
@@ -30,6 +31,11 @@ export interface ConnectionConfig {
 export interface ConnectionDeps {
   ctx: ChatContext
   config: ConnectionConfig
+  /**
+   * Frame budget shared by all connections of one user (keyed by username): a user who
+   * opens many devices does not get many times the per-connection budget.
+   */
+  userFrames: KeyedRateLimiter
   /** Re-checks the session once registered: closes the race with a revoke during the upgrade. */
   sessionStillValid: () => Promise<boolean>
   onClosed: (connection: Connection) => void
@@ -136,11 +142,13 @@ export class Connection {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     if (!this.open) return
-    const allowed = this.frameBucket.take()
+    const byConnection = this.frameBucket.take()
+    const allowed = byConnection.ok ? this.deps.userFrames.take(this.session.username) : byConnection
     if (!allowed.ok) {
       // keep only the id: a flood must not pile up frames in memory
       const id = peekId(data, isBinary)
-      const message = `too many frames; retry in ${allowed.retryAfterMs} ms`
+      const what = byConnection.ok ? 'from this account' : 'on this connection'
+      const message = `too many frames ${what}; retry in ${allowed.retryAfterMs} ms`
       this.enqueue(async () => this.send(errorFrame('RATE_LIMITED', message, id)))
       return
     }
@@ -203,6 +211,8 @@ export class Connection {
         return acknowledge(ctx, this.session, frame.seq)
       case 'lookup':
         return this.send(await lookupUser(ctx, frame))
+      case 'group':
+        return this.send(await handleGroupFrame(ctx, this.session, frame))
       default: {
         const unhandled: never = frame
         throw new Error(`unhandled frame ${JSON.stringify(unhandled)}`)
@@ -278,7 +288,7 @@ export class Connection {
       const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
       if (page.length === 0) return
       this.sentSeq = page[page.length - 1]!.seq
-      await this.sendAll(page.map(({ seq, event }): ServerFrame => ({ type: 'event', seq, event })))
+      await this.sendAll(page.map(({ seq, event }) => ({ type: 'event', seq, event }) as ServerFrame)) // TODO(groups): cast goes with GroupEvent in ServerEvent
       if (page.length < replayPageSize) return
     }
   }

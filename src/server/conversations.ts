@@ -7,8 +7,20 @@ import type { Role } from '../shared/recall'
 import type { ChatStore } from './store/types'
 
 export type Access =
-  | { ok: true; role: Role; members: string[] }
+  | {
+      ok: true
+      role: Role
+      members: string[]
+      /** For a group: the roster version this answer was read at (writers pass it back to the store). */
+      groupVersion?: number
+    }
   | { ok: false; code: 'BAD_FRAME' | 'NOT_MEMBER' | 'USER_NOT_FOUND'; message: string }
+
+/**
+ * How often a write decided on a group roster is retried when the roster changed under it.
+ * Each retry means another change committed, so running out takes a flood of changes.
+ */
+export const STALE_ROSTER_ATTEMPTS = 8
 
 export async function accessConversation(store: ChatStore, conversationId: string, actor: string): Promise<Access> {
   const pair = directMembers(conversationId)
@@ -24,9 +36,10 @@ export async function accessConversation(store: ChatStore, conversationId: strin
     }
     return { ok: true, role: 'member', members: a === b ? [a] : [a, b] }
   }
-  const role = await store.rolesOf(conversationId, actor)
-  if (!role) return notMember()
-  return { ok: true, role, members: await store.membersOf(conversationId) }
+  const group = await store.findGroup(conversationId)
+  const self = group?.members.find((m) => m.username === actor)
+  if (!group || !self) return notMember()
+  return { ok: true, role: self.role, members: group.members.map((m) => m.username), groupVersion: group.version }
 }
 
 /** 'Chat' for 1:1 conversations, 'GroupChat' for groups: the CMD's chatType must agree with its id. */

@@ -8,6 +8,7 @@ import { logger } from '../shared/log'
 import { CredentialsBody } from '../shared/protocol'
 import type { AccountResult, Accounts } from './accounts'
 import { HttpError, readJsonBody, sendError, sendJson, sendNoContent } from './http-io'
+import type { OriginPolicy } from './origin'
 import type { SessionRecord } from './store/types'
 import { bearerToken } from './tokens'
 
@@ -18,7 +19,10 @@ type Routes = Record<string, Partial<Record<string, Handler>>>
 
 const ACCOUNT_ERROR_STATUS = { BAD_CREDENTIALS: 401, USERNAME_TAKEN: 409, RATE_LIMITED: 429 } as const
 
-export function createHttpHandler(accounts: Accounts): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createHttpHandler(
+  accounts: Accounts,
+  originAllowed: OriginPolicy,
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   async function credentials(req: http.IncomingMessage): Promise<CredentialsBody> {
     return parseBody(CredentialsBody, await readJsonBody(req))
   }
@@ -61,6 +65,11 @@ export function createHttpHandler(accounts: Accounts): (req: http.IncomingMessag
 
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    if (!originAllowed(req)) {
+      log.info({ origin: req.headers.origin, method: req.method, path }, 'request from a web page refused')
+      sendError(res, new HttpError(403, 'FORBIDDEN', 'requests from web pages are not accepted'))
+      return
+    }
     const handler = routes[path]?.[req.method ?? '']
     if (!handler) {
       sendError(res, new HttpError(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${path}`))

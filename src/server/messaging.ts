@@ -1,10 +1,10 @@
 /** `send`, `received` and `lookup`: the message half of the protocol. */
 import { type SendFrame, USERNAME_RE } from '../shared/protocol'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
-import { accessConversation } from './conversations'
+import { accessConversation, STALE_ROSTER_ATTEMPTS } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
 
-export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame): Promise<Reply> {
+export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame, attempt = 1): Promise<Reply> {
   const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
   if (!access.ok) return errorFrame(access.code, access.message, frame.id)
   const result = await ctx.store.appendMessage({
@@ -13,9 +13,14 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
     sender: actor.username,
     text: frame.text,
     members: access.members,
+    groupVersion: access.groupVersion,
     now: ctx.now(),
   })
   switch (result.kind) {
+    case 'stale':
+      // the group changed between reading its roster and writing: the new roster decides
+      if (attempt < STALE_ROSTER_ATTEMPTS) return sendMessage(ctx, actor, frame, attempt + 1)
+      throw new Error(`group ${frame.conversationId} kept changing; send not stored`)
     case 'appended':
       await publishDeliveries(ctx.bus, result.deliveries)
       return ackFrame(frame.id, result.ts)

@@ -16,7 +16,8 @@ import { Connection, type ConnectionConfig } from './connection'
 import { ConnectionRegistry } from './connections'
 import type { ChatContext } from './context'
 import { createHttpHandler } from './http'
-import type { BucketLimits } from './rate-limit'
+import { originPolicy } from './origin'
+import { type BucketLimits, KeyedRateLimiter } from './rate-limit'
 import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { ChatStore } from './store/types'
 import { hashToken } from './tokens'
@@ -25,13 +26,18 @@ import { createUpgradeHandler } from './upgrade'
 const log = logger('server')
 
 export interface ServerLimits extends AccountLimits {
+  /** Per connection. */
   frames: BucketLimits
+  /** Per user, over all of that user's connections. */
+  framesPerUser: BucketLimits
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
   ...DEFAULT_ACCOUNT_LIMITS,
   // a reconnecting client flushing its outbox gets a generous burst, then a steady rate
   frames: { capacity: 120, refillPerSecond: 30 },
+  // room for a few devices of one person flushing at once, not for a fleet of them
+  framesPerUser: { capacity: 360, refillPerSecond: 90 },
 }
 
 export interface ServerOptions {
@@ -46,6 +52,13 @@ export interface ServerOptions {
   adminRecallWindowSeconds?: number
   heartbeatMs?: number
   helloTimeoutMs?: number
+  /** How long a connection may take to send its request headers (idle TCP connections included). */
+  headersTimeoutMs?: number
+  /**
+   * Web origins allowed to call the HTTP API and open sockets. Parley's own clients send no
+   * Origin; by default every request that carries one is refused (see origin.ts).
+   */
+  allowedOrigins?: readonly string[]
   /** Wall clock for server timestamps and withdraw windows (tests move it). */
   now?: () => number
   limits?: Partial<ServerLimits>
@@ -65,6 +78,7 @@ export interface RunningServer {
 
 export const DEFAULT_HEARTBEAT_MS = 30_000
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
 const REPLAY_PAGE_SIZE = 200
 const SHUTDOWN_GRACE_MS = 2_000
 
@@ -86,6 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     replayPageSize: REPLAY_PAGE_SIZE,
   }
   const accounts = new Accounts({ store, bus, now, limits })
+  const userFrames = new KeyedRateLimiter(limits.framesPerUser)
   const registry = new ConnectionRegistry()
   let shuttingDown = false
 
@@ -95,16 +110,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     perMessageDeflate: false,
     clientTracking: false,
   })
-  const httpServer = http.createServer(createHttpHandler(accounts))
-  // slow or stalled clients must not hold sockets open forever
-  httpServer.headersTimeout = 10_000
-  httpServer.requestTimeout = 30_000
+  const originAllowed = originPolicy(options.allowedOrigins)
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  const httpServer = http.createServer(
+    // the timeouts below are enforced on this tick: an idle socket goes within a second of its deadline
+    { connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
+    createHttpHandler(accounts, originAllowed),
+  )
+  // slow or stalled clients (a TCP connection that never sends a request) must not hold sockets open forever
+  httpServer.headersTimeout = headersTimeout
+  httpServer.requestTimeout = Math.max(headersTimeout, 30_000)
   httpServer.on(
     'upgrade',
     createUpgradeHandler({
       wss,
       accounts,
       isShuttingDown: () => shuttingDown,
+      originAllowed,
       accept: (ws, session, token) => {
         // authorized just as shutdown began: the registry has already been drained
         if (shuttingDown) {
@@ -115,6 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const connection = new Connection(ws, session, {
           ctx,
           config: connectionConfig,
+          userFrames,
           sessionStillValid: async () => (await store.findSessionByTokenHash(tokenHash))?.id === session.id,
           onClosed: (c) => registry.remove(c),
         })

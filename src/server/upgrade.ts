@@ -9,6 +9,7 @@ import type { WebSocket, WebSocketServer } from 'ws'
 import { logger } from '../shared/log'
 import { WS_PATH } from '../shared/protocol'
 import type { Accounts } from './accounts'
+import type { OriginPolicy } from './origin'
 import type { SessionRecord } from './store/types'
 import { bearerToken } from './tokens'
 
@@ -16,6 +17,7 @@ const log = logger('server.upgrade')
 
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -25,6 +27,7 @@ export interface UpgradeDeps {
   wss: WebSocketServer
   accounts: Accounts
   isShuttingDown: () => boolean
+  originAllowed: OriginPolicy
   /** Takes over an authenticated socket; `token` lets it re-check the session later. */
   accept: (ws: WebSocket, session: SessionRecord, token: string) => void
 }
@@ -57,6 +60,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: http.IncomingMess
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     if (path !== WS_PATH) return { ok: false, status: 404, code: 'NOT_FOUND', message: `the WebSocket endpoint is ${WS_PATH}` }
     if (deps.isShuttingDown()) return { ok: false, status: 503, code: 'INTERNAL', message: 'the server is shutting down' }
+    if (!deps.originAllowed(req)) {
+      log.info({ origin: req.headers.origin }, 'upgrade from a web page refused')
+      return { ok: false, status: 403, code: 'FORBIDDEN', message: 'connections from web pages are not accepted' }
+    }
     const token = bearerToken(req.headers.authorization)
     const session = token ? await deps.accounts.authenticate(token) : null
     if (!token || !session) {

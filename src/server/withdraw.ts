@@ -8,13 +8,13 @@ import { logger } from '../shared/log'
 import type { CmdFrame } from '../shared/protocol'
 import { decideWithdraw, type Role, type WithdrawDecision } from '../shared/recall'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
-import { accessConversation, chatTypeOf } from './conversations'
+import { accessConversation, chatTypeOf, STALE_ROSTER_ATTEMPTS } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
 import type { TombstoneRecord } from './store/types'
 
 const log = logger('server.withdraw')
 
-export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: CmdFrame): Promise<Reply> {
+export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: CmdFrame, attempt = 1): Promise<Reply> {
   const { id: cmdId, conversationId } = frame
   const { msgId } = frame.ext
   const expectedChatType = chatTypeOf(conversationId)
@@ -62,9 +62,14 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
     chatType: frame.chatType,
     reason: frame.ext.reason ?? null,
     members: access.members,
+    groupVersion: access.groupVersion,
     now: ctx.now(),
   })
   switch (result.kind) {
+    case 'stale':
+      // a role or the roster changed since the decision: decide again on the new one
+      if (attempt < STALE_ROSTER_ATTEMPTS) return withdrawMessage(ctx, actor, frame, attempt + 1)
+      throw new Error(`group ${conversationId} kept changing; withdraw not applied`)
     case 'withdrawn':
       log.info({ conversationId, msgId, actor: actor.username, as: decision.as }, 'message withdrawn')
       await publishDeliveries(ctx.bus, result.deliveries)

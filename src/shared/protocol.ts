@@ -44,6 +44,36 @@ export function directMembers(conversationId: string): [string, string] | null {
 }
 
 export const Text = z.string().min(1).max(MAX_TEXT_LENGTH)
+
+// ---------------------------------------------------------------- groups
+
+export const MAX_GROUP_NAME_LENGTH = 64
+/** Members of one group, owner included. Keeps a roster well inside one frame. */
+export const MAX_GROUP_MEMBERS = 200
+
+const GROUP_ID_RE = /^g:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** `g:<uuid>`, chosen by the client that creates the group. */
+export const GroupConversationId = z.string().regex(GROUP_ID_RE, 'group ids are g:<lowercase uuid>')
+
+export function isGroupConversationId(conversationId: string): boolean {
+  return GROUP_ID_RE.test(conversationId)
+}
+
+export const GroupRole = z.enum(['owner', 'admin', 'member'])
+export const GroupName = z
+  .string()
+  .max(MAX_GROUP_NAME_LENGTH)
+  .refine((name) => name.trim().length > 0, 'a group needs a name')
+
+export const GroupMember = z.object({ username: Username, role: GroupRole })
+export type GroupMember = z.infer<typeof GroupMember>
+
+/** A group as it stands after a change: every member with their role. */
+export const GroupRoster = z.object({
+  name: GroupName,
+  members: z.array(GroupMember).max(MAX_GROUP_MEMBERS),
+})
+export type GroupRoster = z.infer<typeof GroupRoster>
 export const ChatType = z.enum(['Chat', 'GroupChat'])
 export type ChatType = z.infer<typeof ChatType>
 
@@ -92,12 +122,45 @@ export const LookupFrame = z.object({
   username: z.string().max(64),
 })
 
+/**
+ * Group management. The creator becomes the owner; owners and admins add and remove
+ * members; only the owner changes roles, and `role: 'owner'` hands ownership over (the old
+ * owner becomes an admin). Answered with `ack` (or `error`); the change itself reaches
+ * every affected member as a `group` event.
+ */
+export const GroupOp = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('create'),
+    conversationId: GroupConversationId,
+    name: GroupName,
+    /** The other members; the creator is added as owner. */
+    members: z.array(Username).max(MAX_GROUP_MEMBERS - 1),
+  }),
+  z.object({
+    kind: z.literal('add'),
+    conversationId: GroupConversationId,
+    usernames: z.array(Username).min(1).max(MAX_GROUP_MEMBERS),
+  }),
+  z.object({ kind: z.literal('remove'), conversationId: GroupConversationId, username: Username }),
+  z.object({ kind: z.literal('leave'), conversationId: GroupConversationId }),
+  z.object({ kind: z.literal('set-role'), conversationId: GroupConversationId, username: Username, role: GroupRole }),
+])
+export type GroupOp = z.infer<typeof GroupOp>
+
+export const GroupFrame = z.object({
+  type: z.literal('group'),
+  id: Id,
+  op: GroupOp,
+})
+export type GroupFrame = z.infer<typeof GroupFrame>
+
 export const ClientFrame = z.discriminatedUnion('type', [
   HelloFrame,
   SendFrame,
   CmdFrame,
   ReceivedFrame,
   LookupFrame,
+  GroupFrame,
 ])
 export type ClientFrame = z.infer<typeof ClientFrame>
 export type SendFrame = z.infer<typeof SendFrame>
@@ -118,6 +181,7 @@ export const ErrorCode = z.enum([
   'RECALL_TIME_LIMIT', // withdraw window passed
   'WITHDRAWN', // resend of a message that was withdrawn
   'ID_CONFLICT', // an id already used for something else
+  'GROUP_FULL', // adding members would pass MAX_GROUP_MEMBERS
   'INTERNAL',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>
@@ -188,6 +252,33 @@ export const ReceiptEvent = z.object({
   ts: z.number(),
 })
 
+/** What one group event changed; `group` on the event has the resulting roster. */
+export const GroupChange = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('created') }),
+  z.object({ type: z.literal('added'), usernames: z.array(Username).min(1) }),
+  z.object({ type: z.literal('removed'), username: Username }),
+  z.object({ type: z.literal('left'), username: Username }),
+  z.object({ type: z.literal('role-changed'), username: Username, role: GroupRole }),
+])
+export type GroupChange = z.infer<typeof GroupChange>
+
+/**
+ * A membership or role change, appended to the log of every member before and after it
+ * (so a removed member's last event of that group is their removal). `from` is the
+ * authenticated actor; `id` is the client's op id; `group` is the whole roster after the
+ * change, so a member who was just added learns the group from this one event.
+ */
+export const GroupEvent = z.object({
+  kind: z.literal('group'),
+  id: Id,
+  conversationId: GroupConversationId,
+  from: Username,
+  ts: z.number(),
+  change: GroupChange,
+  group: GroupRoster,
+})
+export type GroupEvent = z.infer<typeof GroupEvent>
+
 export const ServerEvent = z.discriminatedUnion('kind', [MessageEvent, CmdEvent, ReceiptEvent])
 export type ServerEvent = z.infer<typeof ServerEvent>
 export type MessageEvent = z.infer<typeof MessageEvent>
@@ -234,6 +325,7 @@ export const HttpErrorCode = z.enum([
   'BAD_CREDENTIALS',
   'USERNAME_TAKEN',
   'UNAUTHORIZED',
+  'FORBIDDEN', // the request came from a web page (an Origin header that is not allowed)
   'RATE_LIMITED',
   'NOT_FOUND',
   'INTERNAL',

@@ -9,7 +9,7 @@
  * `max(now, last + 1)` from a store-wide clock, so server timestamps are unique and
  * increasing even across restarts and within one millisecond.
  */
-import type { ChatType, ServerEvent } from '../../shared/protocol'
+import type { ChatType, GroupChange, GroupEvent, GroupMember, ServerEvent } from '../../shared/protocol'
 import type { Role } from '../../shared/recall'
 
 export interface UserRecord {
@@ -32,10 +32,13 @@ export interface NewSession extends SessionRecord {
   tokenHash: Buffer
 }
 
+/** What a user's log holds. */
+export type LogEvent = ServerEvent | GroupEvent
+
 /** One entry of a user's ordered log. */
 export interface StoredEvent {
   seq: number
-  event: ServerEvent
+  event: LogEvent
 }
 
 /** An event appended to `username`'s log at `seq`: tells fan-out whom to wake up. */
@@ -74,6 +77,8 @@ export interface NewMessage {
   text: string
   /** Every member of the conversation, sender included: each gets a `message` event. */
   members: readonly string[]
+  /** For a group: the roster version `members` was read at; a newer one makes the result `stale`. */
+  groupVersion?: number
   now: number
 }
 
@@ -85,6 +90,8 @@ export type AppendMessageResult =
   | { kind: 'withdrawn' }
   /** The id is already used by something else. */
   | { kind: 'id-conflict' }
+  /** The group changed since `groupVersion`: decide again with the new roster. Nothing was written. */
+  | { kind: 'stale' }
 
 export interface WithdrawRequest {
   msgId: string
@@ -96,6 +103,8 @@ export interface WithdrawRequest {
   reason: string | null
   /** Members who receive the `cmd` event. */
   members: readonly string[]
+  /** For a group: the roster version the decision was made with (see NewMessage). */
+  groupVersion?: number
   now: number
 }
 
@@ -107,6 +116,64 @@ export type WithdrawResult =
   | { kind: 'not-found' }
   /** The cmd id is already used by something else. */
   | { kind: 'id-conflict' }
+  /** The group changed since `groupVersion`. Nothing was written. */
+  | { kind: 'stale' }
+
+/** A group as it stands. Members are in the order they joined. */
+export interface GroupRecord {
+  conversationId: string
+  name: string
+  /** Goes up with every change of the roster. */
+  version: number
+  members: GroupMember[]
+}
+
+/** A group change event as stored (the log's `group` events are built from it). */
+export interface GroupEventRecord {
+  id: string
+  conversationId: string
+  actor: string
+  ts: number
+}
+
+export interface NewGroup {
+  /** Id of the client's `create` op, which becomes the id of the `created` event. */
+  opId: string
+  conversationId: string
+  name: string
+  /** Every member with their role, the creator as owner. Each gets the `created` event. */
+  members: readonly GroupMember[]
+  actor: string
+  now: number
+}
+
+export type CreateGroupResult =
+  | { kind: 'created'; ts: number; deliveries: Delivery[] }
+  /** The same op again (same id, actor and group): nothing was written. */
+  | { kind: 'duplicate'; ts: number }
+  /** The op id or the conversation id is already taken. */
+  | { kind: 'id-conflict' }
+
+export interface GroupChangeRequest {
+  opId: string
+  conversationId: string
+  actor: string
+  change: GroupChange
+  /** The whole roster after the change (authorization was decided by the caller). */
+  members: readonly GroupMember[]
+  /** Who gets the `group` event: members before and after the change. */
+  audience: readonly string[]
+  /** The roster version the change was decided on. */
+  basedOn: number
+  now: number
+}
+
+export type GroupChangeResult =
+  | { kind: 'changed'; ts: number; deliveries: Delivery[] }
+  | { kind: 'duplicate'; ts: number }
+  | { kind: 'id-conflict' }
+  /** The group changed since `basedOn` (or is gone): decide again. Nothing was written. */
+  | { kind: 'stale' }
 
 export interface AckResult {
   /** The device's cursor after the ack (never lower than before). */
@@ -147,6 +214,15 @@ export interface ChatStore {
   rolesOf(conversationId: string, username: string): Promise<Role | null>
   /** Members of a group conversation; [] when unknown. */
   membersOf(conversationId: string): Promise<string[]>
+  findGroup(conversationId: string): Promise<GroupRecord | null>
+  findGroupEvent(id: string): Promise<GroupEventRecord | null>
+  /** Stores the group and its members and appends the `created` event to every member's log. */
+  createGroup(group: NewGroup): Promise<CreateGroupResult>
+  /**
+   * Applies a membership or role change if the group is still at `basedOn`, and appends
+   * one `group` event to the log of everyone in `audience`.
+   */
+  changeGroup(request: GroupChangeRequest): Promise<GroupChangeResult>
 
   // ---------------------------------------------------------------- messages and the per-user log
   /** Deduplicates by id, then stores the message and appends a `message` event to every member's log. */

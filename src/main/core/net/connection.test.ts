@@ -210,7 +210,8 @@ describe('connection', () => {
     const s = await fakeServer()
     const { c } = connect(s.url)
     c.start(TOKEN)
-    await waitFor(() => s.sockets[0])
+    // Open on the client's side too (its hello arrived): a socket still connecting is just dropped.
+    await waitFor(() => s.received[0]?.length)
     await c.stop()
     await waitFor(() => s.closes.length)
     expect(s.closes).toEqual([1000])

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { databasePath } from '../db/open'
 import { getConversation } from '../db/queries/conversations'
-import { getCursor } from '../db/queries/meta'
+import { advanceCursor, getCursor } from '../db/queries/meta'
 import { getMessage } from '../db/queries/messages'
 import { lastAck, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
@@ -38,6 +38,14 @@ describe('inbound events', () => {
     expect(t.link.framesOf('received')).toEqual([{ type: 'received', seq: 7 }])
     expect(seenAtAck).toEqual([true])
     expect(getCursor(t.core.testing.db)).toBe(7)
+  })
+
+  it('acknowledges what this stream delivered, never a stored cursor from another stream', async () => {
+    const t = await bob()
+    advanceCursor(t.core.testing.db, 500)
+    t.link.event(messageEvent('alice', 'bob', 'first on a new server'), 3)
+    await waitFor(() => lastAck(t) === 3)
+    expect(getCursor(t.core.testing.db)).toBe(500)
   })
 
   it('creates the conversation on the first message, counts unread, keeps order', async () => {

@@ -51,11 +51,10 @@ export class InboundProcessor {
   handle(frame: EventFrame): void {
     const me = this.ctx.me()
     if (this.halted || !me) return
-    let cursor: number
     try {
-      cursor = commit(this.ctx, (fx) => {
+      commit(this.ctx, (fx) => {
         applyEvent(this.ctx, fx, frame.event, me)
-        return advanceCursor(this.ctx.db, frame.seq)
+        advanceCursor(this.ctx.db, frame.seq)
       })
     } catch (err) {
       this.halted = true
@@ -64,11 +63,15 @@ export class InboundProcessor {
       this.connection().restart('local database error')
       return
     }
-    this.acknowledge(cursor)
+    this.acknowledge(frame.seq)
   }
 
-  private acknowledge(cursor: number): void {
-    this.pendingAck = cursor
+  /**
+   * What this connection's stream delivered and we committed, in order; never the stored
+   * cursor, which may come from a stream this server never sent (another server, a test).
+   */
+  private acknowledge(seq: number): void {
+    this.pendingAck = Math.max(this.pendingAck ?? 0, seq)
     if (this.ackTimer) return
     const wait = this.lastAckAt + ACK_INTERVAL_MS - performance.now()
     if (wait <= 0) {

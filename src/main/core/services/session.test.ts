@@ -75,8 +75,7 @@ describe('session', () => {
 
   it('a refusal of an older token does not end the current session', async () => {
     const t = track(await signedInCore('alice'))
-    const hooks = t.link as unknown as { hooks: { onUnauthorized(token: string): void } }
-    hooks.hooks.onUnauthorized('an-old-token-from-before-signing-in-again')
+    t.link.unauthorized('an-old-token-from-before-signing-in-again')
     expect(getSession(t.core.testing.db)).not.toBeNull()
     expect(unwrap(await t.core.handlers.getSession({})).user).toBe('alice')
   })

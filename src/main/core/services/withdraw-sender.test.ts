@@ -49,6 +49,16 @@ describe('withdrawing my message', () => {
     expect(t.link.sent).toEqual([])
   })
 
+  it('cancels a message the server refused for good, without asking it', async () => {
+    const t = await alice()
+    const m = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'to nobody' }))
+    t.link.deliver({ type: 'error', id: m.id, code: 'USER_NOT_FOUND', message: 'no such user' })
+    t.link.clearSent()
+    expect(unwrap(await t.core.handlers.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'cancelled' })
+    expect(t.link.sent).toEqual([])
+    expect(getMessage(t.core.testing.db, m.id)!.kind).toBe('notice')
+  })
+
   it('sends the command and answers with the server: withdrawn', async () => {
     const t = await alice()
     const m = await sentMessage(t, 'take me back')

@@ -63,8 +63,8 @@ export class WithdrawSender {
     const reason = args.reason ?? null
 
     const queuedSend = findOutboxFor(db, message.id, 'send')
-    if (queuedSend && !queuedSend.transmitted) {
-      // It never left this device: cancel it here, nothing goes to the server.
+    if ((queuedSend && !queuedSend.transmitted) || message.state === 'failed') {
+      // It never left this device (or the server refused it): cancel it here, nothing goes out.
       commit(ctx, (fx) =>
         removeWithdrawnMessage(ctx, fx, { message, actor: me, reason, at: ctx.serverNow(), keepDraft: true }, me),
       )

@@ -84,8 +84,12 @@ export class FakeConnection implements Connection {
     this.setState('offline')
   }
 
-  unauthorized(): void {
-    const token = this.token!
+  /** The server refuses `token` (the current one by default). */
+  unauthorized(token = this.token!): void {
+    if (token !== this.token) {
+      this.hooks.onUnauthorized(token)
+      return
+    }
     this.ready = false
     this.token = null
     this.setState('offline')

@@ -19,11 +19,21 @@ afterEach(() => {
   document.body.innerHTML = ''
 })
 
-function history(count: number, startTs: number): MessageView[] {
-  return Array.from({ length: count }, (_, i) => textMessage({ ts: startTs + i, text: `#${startTs + i}` }))
+/** A conversation of `count` messages, one a second, ending now. */
+function conversation(count: number): MessageView[] {
+  const now = Date.now()
+  return Array.from({ length: count }, (_, i) => textMessage({ ts: now - (count - i) * 1000, text: `#${i}` }))
 }
 
-async function render(listMessages: (args: { before?: { ts: number } }) => MessageView[]) {
+/** listMessages over a fixed history, like main: newest page, or the page strictly before the cursor. */
+function pager(all: MessageView[]) {
+  return ({ before, limit = PAGE_SIZE }: { before?: { ts: number; id: string }; limit?: number }) => {
+    const older = before ? all.filter((m) => m.ts < before.ts || (m.ts === before.ts && m.id < before.id)) : all
+    return older.slice(Math.max(0, older.length - limit))
+  }
+}
+
+async function render(listMessages: ReturnType<typeof pager>) {
   const bridge = createFakeBridge({ listMessages: (args) => ok(listMessages(args)) })
   const ctx = createTestContext(bridge)
   useSessionStore().user = 'alice'
@@ -38,8 +48,7 @@ async function render(listMessages: (args: { before?: { ts: number } }) => Messa
 
 describe('ChatMessageList', () => {
   it('mounts only the rows in view', async () => {
-    const now = Date.now()
-    const { wrapper } = await render(() => history(PAGE_SIZE, now - 1000))
+    const { wrapper } = await render(pager(conversation(PAGE_SIZE)))
     const mounted = wrapper.findAll('[data-testid="message"]').length
     expect(mounted).toBeGreaterThan(0)
     expect(mounted).toBeLessThan(PAGE_SIZE)
@@ -47,8 +56,7 @@ describe('ChatMessageList', () => {
   })
 
   it('pages older messages when scrolled to the top, and knows where history begins', async () => {
-    const now = Date.now()
-    const { wrapper, bridge } = await render(({ before }) => (before ? history(5, now - 10_000) : history(PAGE_SIZE, now - 1000)))
+    const { wrapper, bridge } = await render(pager(conversation(PAGE_SIZE + 5)))
     const scroller = wrapper.get('[data-testid="message-list"]').element as HTMLElement
     scroller.scrollTop = 0
     await wrapper.get('[data-testid="message-list"]').trigger('scroll')
@@ -60,7 +68,7 @@ describe('ChatMessageList', () => {
   })
 
   it('a short history does not page at all', async () => {
-    const { wrapper, bridge } = await render(() => history(3, Date.now()))
+    const { wrapper, bridge } = await render(pager(conversation(3)))
     await wrapper.get('[data-testid="message-list"]').trigger('scroll')
     await flushPromises()
     expect(bridge.callsTo('listMessages')).toHaveLength(1)
@@ -69,9 +77,8 @@ describe('ChatMessageList', () => {
   })
 
   it('shows a new message as it arrives', async () => {
-    const now = Date.now()
-    const { wrapper, bridge } = await render(() => history(2, now))
-    bridge.emit('message:added', { message: textMessage({ ts: now + 10, text: 'fresh' }) })
+    const { wrapper, bridge } = await render(pager(conversation(2)))
+    bridge.emit('message:added', { message: textMessage({ ts: Date.now() + 10, text: 'fresh' }) })
     await flushPromises()
     const texts = wrapper.findAll('[data-testid="message-text"]').map((m) => m.text())
     expect(texts.at(-1)).toBe('fresh')

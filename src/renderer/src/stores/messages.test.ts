@@ -59,6 +59,15 @@ describe('useMessagesStore', () => {
     expect(bridge.callsTo('listMessages')).toHaveLength(2)
   })
 
+  it('stops paging when a page brings nothing older', async () => {
+    const newest = page(PAGE_SIZE, 1000)
+    const bridge = createFakeBridge({ listMessages: () => ok(newest) })
+    const { messages } = setup(bridge)
+    await messages.load(CONV)
+    await messages.loadOlder(CONV)
+    expect(messages.timeline(CONV).hasMore).toBe(false)
+  })
+
   it('keeps events that arrived while the page was loading', async () => {
     let release: (v: ReturnType<typeof ok<MessageView[]>>) => void = () => {}
     const bridge = createFakeBridge({ listMessages: () => new Promise((r) => (release = r)) })

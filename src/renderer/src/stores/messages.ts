@@ -121,7 +121,9 @@ export const useMessagesStore = defineStore('messages', () => {
       const current = ensure(conversationId)
       if (result.ok) {
         current.items = result.value.reduce(placeMessage, current.items)
-        current.hasMore = result.value.length >= PAGE_SIZE
+        // A page with nothing older than what we had cannot lead anywhere: stop, rather than ask forever.
+        const progressed = !oldest || result.value.some((m) => compareMessages(m, oldest) < 0)
+        current.hasMore = progressed && result.value.length >= PAGE_SIZE
       } else {
         ui.showError('chat', result.error)
       }

@@ -3,12 +3,12 @@
  * tombstone instead of copying it, so deleting a message row removes its text everywhere.
  */
 import type Database from 'better-sqlite3'
-import type { ChatType } from '../../../shared/protocol'
+import type { ChatType, GroupChange, GroupRoster } from '../../../shared/protocol'
 import { REVOKE_FLAG } from '../../../shared/protocol'
 import type { Delivery, StoredEvent } from '../types'
 import { prepare } from './statements'
 
-export type EventKind = 'message' | 'receipt' | 'cmd'
+export type EventKind = 'message' | 'receipt' | 'cmd' | 'group'
 
 /** Unique, increasing server timestamps: max(now, last + 1), persisted with the transaction. */
 export function nextTimestamp(db: Database.Database, now: number): number {
@@ -62,6 +62,12 @@ interface EventRow {
   t_cmd_id: string
   t_chat_type: ChatType
   t_reason: string | null
+  g_id: string | null
+  g_conversation_id: string
+  g_actor: string
+  g_ts: number
+  g_change: string
+  g_roster: string
 }
 
 const EVENTS_AFTER = `
@@ -70,10 +76,13 @@ const EVENTS_AFTER = `
          m.text AS m_text, m.delivered_at AS m_delivered_at,
          t.msg_id AS t_msg_id, t.conversation_id AS t_conversation_id, t.author AS t_author,
          t.message_ts AS t_message_ts, t.withdrawn_by AS t_withdrawn_by, t.withdrawn_at AS t_withdrawn_at,
-         t.cmd_id AS t_cmd_id, t.chat_type AS t_chat_type, t.reason AS t_reason
+         t.cmd_id AS t_cmd_id, t.chat_type AS t_chat_type, t.reason AS t_reason,
+         g.id AS g_id, g.conversation_id AS g_conversation_id, g.actor AS g_actor, g.ts AS g_ts,
+         g.change AS g_change, g.roster AS g_roster
   FROM events e
-  LEFT JOIN messages m ON e.kind <> 'cmd' AND m.id = e.ref_id
+  LEFT JOIN messages m ON e.kind IN ('message', 'receipt') AND m.id = e.ref_id
   LEFT JOIN tombstones t ON e.kind = 'cmd' AND t.cmd_id = e.ref_id
+  LEFT JOIN group_events g ON e.kind = 'group' AND g.id = e.ref_id
   WHERE e.username = ? AND e.seq > ?
   ORDER BY e.seq
   LIMIT ?`
@@ -129,6 +138,21 @@ function toStoredEvent(username: string, row: EventRow): StoredEvent {
           action: REVOKE_FLAG,
           ext: row.t_reason === null ? { msgId: row.t_msg_id } : { msgId: row.t_msg_id, reason: row.t_reason },
           target: { from: row.t_author, ts: row.t_message_ts },
+        },
+      }
+    case 'group':
+      if (row.g_id === null) break
+      return {
+        seq: row.seq,
+        event: {
+          kind: 'group',
+          id: row.g_id,
+          conversationId: row.g_conversation_id,
+          from: row.g_actor,
+          ts: row.g_ts,
+          // written by this store from validated values
+          change: JSON.parse(row.g_change) as GroupChange,
+          group: JSON.parse(row.g_roster) as GroupRoster,
         },
       }
   }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { ChatType } from '../../../shared/protocol'
 import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
+import { isCurrentVersion, isGroupEventId } from './groups'
 import { appendEvent, deleteMessageEvents, nextTimestamp } from './log'
 import { prepare } from './statements'
 
@@ -66,9 +67,9 @@ export function selectTombstoneByCmdId(db: Database.Database, cmdId: string): To
   return row ? toTombstone(row) : null
 }
 
-/** Message ids and cmd ids share one namespace: a client id names exactly one thing. */
+/** Message, cmd and group op ids share one namespace: a client id names exactly one thing. */
 function isCmdId(db: Database.Database, id: string): boolean {
-  return prepare(db, 'SELECT 1 FROM tombstones WHERE cmd_id = ?').get(id) !== undefined
+  return prepare(db, 'SELECT 1 FROM tombstones WHERE cmd_id = ?').get(id) !== undefined || isGroupEventId(db, id)
 }
 
 /** Call inside a transaction. */
@@ -86,6 +87,7 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
       : { kind: 'id-conflict' }
   }
   if (isCmdId(db, message.id)) return { kind: 'id-conflict' }
+  if (!isCurrentVersion(db, message.conversationId, message.groupVersion)) return { kind: 'stale' }
 
   const ts = nextTimestamp(db, message.now)
   prepare(db, 'INSERT INTO messages (id, conversation_id, sender, ts, text) VALUES (?, ?, ?, ?, ?)').run(
@@ -110,6 +112,7 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
   if (isCmdId(db, request.cmdId) || selectMessage(db, request.cmdId)) return { kind: 'id-conflict' }
   const message = selectMessage(db, request.msgId)
   if (!message || message.conversationId !== request.conversationId) return { kind: 'not-found' }
+  if (!isCurrentVersion(db, request.conversationId, request.groupVersion)) return { kind: 'stale' }
 
   const withdrawnAt = nextTimestamp(db, request.now)
   deleteMessageEvents(db, message.id)

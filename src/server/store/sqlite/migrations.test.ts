@@ -61,6 +61,48 @@ describe('001-initial', () => {
   })
 })
 
+describe('002-groups', () => {
+  it('adds strict group tables and keeps every event while admitting the group kind', () => {
+    const db = new Database(':memory:')
+    migrate(db, MIGRATIONS.slice(0, 1))
+    db.prepare("INSERT INTO users (username, password_hash, created_at, last_seq) VALUES ('alice', 'x', 1, 2)").run()
+    db.prepare("INSERT INTO events (username, seq, kind, ref_id) VALUES ('alice', 1, 'message', 'm1'), ('alice', 2, 'cmd', 'c1')").run()
+    expect(() => db.prepare("INSERT INTO events (username, seq, kind, ref_id) VALUES ('alice', 3, 'group', 'g1')").run()).toThrow(
+      /CHECK constraint/,
+    )
+
+    expect(migrate(db, MIGRATIONS.slice(0, 2))).toBe(2)
+    expect(tables(db)).toMatchObject({
+      groups: { strict: 1 },
+      group_members: { strict: 1 },
+      group_events: { strict: 1 },
+      events: { strict: 1 },
+    })
+    expect(tables(db)).not.toHaveProperty('events_new')
+    expect(db.prepare('SELECT username, seq, kind, ref_id FROM events ORDER BY seq').all()).toEqual([
+      { username: 'alice', seq: 1, kind: 'message', ref_id: 'm1' },
+      { username: 'alice', seq: 2, kind: 'cmd', ref_id: 'c1' },
+    ])
+    db.prepare("INSERT INTO events (username, seq, kind, ref_id) VALUES ('alice', 3, 'group', 'g1')").run()
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM events WHERE ref_id = ?').all('m1')
+    expect(JSON.stringify(plan)).toMatch(/events_by_ref/)
+    db.close()
+  })
+
+  it('allows one owner per group', () => {
+    const db = new Database(':memory:')
+    migrate(db, MIGRATIONS.slice(0, 2))
+    db.exec(`
+      INSERT INTO users (username, password_hash, created_at) VALUES ('alice', 'x', 1), ('bob', 'x', 1);
+      INSERT INTO groups (conversation_id, name, created_by, created_at) VALUES ('g:1', 'G', 'alice', 1);
+      INSERT INTO group_members (conversation_id, username, role, joined_at) VALUES ('g:1', 'alice', 'owner', 1);`)
+    expect(() =>
+      db.prepare("INSERT INTO group_members (conversation_id, username, role, joined_at) VALUES ('g:1', 'bob', 'owner', 1)").run(),
+    ).toThrow(/UNIQUE/)
+    db.close()
+  })
+})
+
 describe('migrate', () => {
   it('rolls a failing migration back completely', () => {
     const db = new Database(':memory:')
@@ -81,7 +123,8 @@ describe('migrate', () => {
     future.close()
 
     expect(() => openDatabase(dir)).toThrow(DatabaseTooNewError)
-    expect(() => openDatabase(dir)).toThrow(/schema version 2, newer than this Parley server knows \(1\)/)
+    const known = MIGRATIONS.length
+    expect(() => openDatabase(dir)).toThrow(`schema version ${known + 1}, newer than this Parley server knows (${known})`)
     const check = new Database(file, { readonly: true })
     expect(schemaVersion(check)).toBe(MIGRATIONS.length + 1)
     expect(tables(check)).toEqual({})

@@ -108,3 +108,80 @@ describe('SqliteStore', () => {
     expect(await store.findSessionByTokenHash(second.tokenHash)).toMatchObject({ id: second.id, deviceId: 'phone' })
   })
 })
+
+describe('SqliteStore groups', () => {
+  const g = `g:${newId()}`
+  const owner = { username: 'alice', role: 'owner' } as const
+  const member = { username: 'bob', role: 'member' } as const
+
+  async function create() {
+    return store.createGroup({ opId: newId(), conversationId: g, name: 'G', members: [owner, member], actor: 'alice', now: 2_000 })
+  }
+
+  it('stores the roster and answers for roles and members', async () => {
+    expect(await create()).toMatchObject({ kind: 'created', deliveries: [{ username: 'alice' }, { username: 'bob' }] })
+    expect(await store.findGroup(g)).toEqual({ conversationId: g, name: 'G', version: 1, members: [owner, member] })
+    expect(await store.rolesOf(g, 'bob')).toBe('member')
+    expect(await store.rolesOf(g, 'zed')).toBeNull()
+    expect(await store.membersOf(g)).toEqual(['alice', 'bob'])
+    expect(await store.findGroup(`g:${newId()}`)).toBeNull()
+  })
+
+  it('refuses a write decided on an older roster, and writes nothing', async () => {
+    await create()
+    const change = await store.changeGroup({
+      opId: newId(),
+      conversationId: g,
+      actor: 'alice',
+      change: { type: 'role-changed', username: 'bob', role: 'owner' },
+      members: [{ username: 'alice', role: 'admin' }, { username: 'bob', role: 'owner' }],
+      audience: ['alice', 'bob'],
+      basedOn: 1,
+      now: 3_000,
+    })
+    // the handover demotes before it promotes, so the one-owner index holds throughout
+    expect(change).toMatchObject({ kind: 'changed' })
+    expect((await store.findGroup(g))?.version).toBe(2)
+
+    const message = { id: newId(), conversationId: g, sender: 'bob', text: 'late', members: ['alice', 'bob'], now: 4_000 }
+    expect(await store.appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
+    expect(await store.findMessage(message.id)).toBeNull()
+    expect(await store.appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
+
+    const withdraw = { msgId: message.id, conversationId: g, by: 'alice', cmdId: newId(), chatType: 'GroupChat', reason: null, members: ['alice', 'bob'], now: 5_000 } as const
+    expect(await store.withdrawMessage({ ...withdraw, groupVersion: 1 })).toEqual({ kind: 'stale' })
+    expect(await store.findMessage(message.id)).not.toBeNull()
+    expect(
+      await store.changeGroup({
+        opId: newId(),
+        conversationId: g,
+        actor: 'bob',
+        change: { type: 'left', username: 'alice' },
+        members: [{ username: 'bob', role: 'owner' }],
+        audience: ['alice', 'bob'],
+        basedOn: 1,
+        now: 6_000,
+      }),
+    ).toEqual({ kind: 'stale' })
+    expect(await store.membersOf(g)).toEqual(['alice', 'bob'])
+  })
+
+  it('reads group events back from the log with the roster of their moment', async () => {
+    const created = await create()
+    const events = await store.eventsAfter('bob', 0, 10)
+    expect(events).toEqual([
+      {
+        seq: 1,
+        event: {
+          kind: 'group',
+          id: expect.any(String),
+          conversationId: g,
+          from: 'alice',
+          ts: created.kind === 'created' ? created.ts : -1,
+          change: { type: 'created' },
+          group: { name: 'G', members: [owner, member] },
+        },
+      },
+    ])
+  })
+})

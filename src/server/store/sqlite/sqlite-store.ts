@@ -11,7 +11,13 @@ import type {
   AckResult,
   AppendMessageResult,
   ChatStore,
+  CreateGroupResult,
+  GroupChangeRequest,
+  GroupChangeResult,
+  GroupEventRecord,
+  GroupRecord,
   MessageRecord,
+  NewGroup,
   NewMessage,
   NewSession,
   SessionRecord,
@@ -31,6 +37,7 @@ import {
   selectUser,
 } from './accounts'
 import { ackDevice } from './delivery'
+import { changeGroup, createGroup, selectGroup, selectGroupEvent, selectMemberNames, selectRole } from './groups'
 import { selectEventsAfter } from './log'
 import { appendMessage, selectMessage, selectTombstone, selectTombstoneByCmdId, withdrawMessage } from './messages'
 import { type OpenOptions, openDatabase } from './open'
@@ -80,13 +87,29 @@ export class SqliteStore implements ChatStore {
     return this.db.transaction(() => ackDevice(this.db, ack))()
   }
 
-  // Groups are not stored yet; 1:1 membership is derived from the conversation id by the caller.
-  async rolesOf(_conversationId: string, _username: string): Promise<Role | null> {
-    return null
+  // 1:1 membership is derived from the conversation id by the caller; only groups are stored.
+  async rolesOf(conversationId: string, username: string): Promise<Role | null> {
+    return selectRole(this.db, conversationId, username)
   }
 
-  async membersOf(_conversationId: string): Promise<string[]> {
-    return []
+  async membersOf(conversationId: string): Promise<string[]> {
+    return selectMemberNames(this.db, conversationId)
+  }
+
+  async findGroup(conversationId: string): Promise<GroupRecord | null> {
+    return this.db.transaction(() => selectGroup(this.db, conversationId))()
+  }
+
+  async findGroupEvent(id: string): Promise<GroupEventRecord | null> {
+    return selectGroupEvent(this.db, id)
+  }
+
+  async createGroup(group: NewGroup): Promise<CreateGroupResult> {
+    return this.db.transaction(() => createGroup(this.db, group))()
+  }
+
+  async changeGroup(request: GroupChangeRequest): Promise<GroupChangeResult> {
+    return this.db.transaction(() => changeGroup(this.db, request))()
   }
 
   async appendMessage(message: NewMessage): Promise<AppendMessageResult> {

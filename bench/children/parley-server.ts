@@ -1,0 +1,33 @@
+/**
+ * The real Parley server (`startServer`, the same code `npm run server` runs) in its own
+ * process, for the benchmarks. Configured through BENCH_CONFIG; answers `memory`.
+ */
+import { type ServerLimits, startServer } from '../../src/server/server'
+import { announceReady, benchConfig, serveRequests, settledMemory } from './ipc'
+
+export interface ParleyServerConfig {
+  dataDir: string
+  recallWindowSeconds?: number
+  limits?: Partial<ServerLimits>
+}
+
+const config = benchConfig<ParleyServerConfig>()
+const server = await startServer({
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: config.dataDir,
+  recallWindowSeconds: config.recallWindowSeconds ?? 0,
+  limits: config.limits,
+})
+
+serveRequests({
+  memory: async () => ({ memory: await settledMemory() }),
+})
+
+let stopping = false
+process.on('SIGTERM', () => {
+  if (stopping) return
+  stopping = true
+  void server.close().then(() => process.exit(0))
+})
+announceReady(server.url)
