@@ -12,6 +12,7 @@
  * the machine's speed hits both.
  */
 import path from 'node:path'
+import { ACK_INTERVAL_MS } from '../src/main/core/services/inbound'
 import { newId } from '../src/shared/ids'
 import { directConversationId } from '../src/shared/protocol'
 import { startChild, type ChildHandle } from './lib/child'
@@ -42,24 +43,39 @@ interface Load {
   errors: Map<string, number>
 }
 
+/**
+ * Acknowledges the way the real client does (services/inbound.ts): the first at once,
+ * then one cumulative `received` at most every ACK_INTERVAL_MS.
+ */
+function cumulativeAcker(send: (seq: number) => void): (seq: number) => void {
+  let pending: number | null = null
+  let lastAt = Number.NEGATIVE_INFINITY
+  let timer: NodeJS.Timeout | null = null
+  const flush = () => {
+    timer = null
+    if (pending === null) return
+    send(pending)
+    pending = null
+    lastAt = performance.now()
+  }
+  return (seq) => {
+    pending = Math.max(pending ?? 0, seq)
+    if (timer) return
+    const wait = lastAt + ACK_INTERVAL_MS - performance.now()
+    if (wait <= 0) flush()
+    else timer = setTimeout(flush, wait)
+  }
+}
+
 function parleyLoad(clients: RawClient[], usernames: string[]): Load {
   const load: Load = { clients, errors: new Map(), sendFrom }
   const conversations = usernames.map((u, i) => directConversationId(u, usernames[i ^ 1]!))
   clients.forEach((client, i) => {
     const me = usernames[i]!
-    let highest = 0
-    let ackScheduled = false
+    const ack = cumulativeAcker((seq) => client.send({ type: 'received', seq }))
     client.onFrame = (frame: AnyFrame) => {
       if (frame.type === 'event') {
-        highest = Math.max(highest, frame.seq)
-        if (!ackScheduled) {
-          // cumulative, once per burst, like the real client
-          ackScheduled = true
-          setImmediate(() => {
-            ackScheduled = false
-            client.send({ type: 'received', seq: highest })
-          })
-        }
+        ack(frame.seq)
         if (frame.event.kind === 'message' && frame.event.from !== me) load.onDelivered?.()
       } else if (frame.type === 'error') {
         load.errors.set(frame.code, (load.errors.get(frame.code) ?? 0) + 1)

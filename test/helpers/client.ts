@@ -58,11 +58,8 @@ export interface TestClient {
   dispose(): Promise<void>
 }
 
-const profiles = new Set<string>()
-
 export async function startClient(opts: { serverUrl: string; profileDir?: string; start?: boolean }): Promise<TestClient> {
   const profileDir = opts.profileDir ?? mkdtempSync(path.join(tmpdir(), 'parley-it-profile-'))
-  profiles.add(profileDir)
   const events = new EventRecorder()
   const core = await openCore({ profileDir, serverUrl: opts.serverUrl, emit: (name, payload) => events.record(name, payload) })
   if (opts.start !== false) await core.start()
@@ -87,7 +84,6 @@ export async function startClient(opts: { serverUrl: string; profileDir?: string
     async dispose() {
       await client.close()
       rmSync(profileDir, { recursive: true, force: true })
-      profiles.delete(profileDir)
     },
   }
   return client

@@ -1,8 +1,15 @@
 /**
  * The embedded default store: one SQLite file in the data directory, opened by exactly
- * one server process. better-sqlite3 is synchronous, so every method runs its whole
- * transaction before returning; the async signatures are the contract a networked
- * engine needs.
+ * one server process. better-sqlite3 is synchronous: reads run when called; the async
+ * signatures are the contract a networked engine needs.
+ *
+ * Writes are group-committed. Every commit waits for an fsync (synchronous = FULL: an
+ * acknowledged message survives a power cut), which on ordinary disks costs milliseconds,
+ * so one transaction per write capped the whole server at a few hundred writes a second.
+ * Instead the writes that arrive during one turn of the event loop (from any number of
+ * connections) run together in one transaction, each in its own savepoint, and share one
+ * fsync; each caller's promise settles only after that commit, so nothing is acknowledged
+ * or relayed before it is durable.
  */
 import type Database from 'better-sqlite3'
 import { logger } from '../../../shared/log'
@@ -44,10 +51,22 @@ import { type OpenOptions, openDatabase } from './open'
 
 const log = logger('server.store.sqlite')
 const CHECKPOINT_RETRY_MS = 100
+/** Writes per group commit; more wait for the next one, so one commit never blocks for long. */
+const MAX_GROUP_COMMIT = 256
+
+interface PendingWrite {
+  work: () => unknown
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
 
 export class SqliteStore implements ChatStore {
   private checkpointTimer: NodeJS.Timeout | null = null
   private closed = false
+  private pending: PendingWrite[] = []
+  private commitScheduled = false
 
   constructor(private readonly db: Database.Database) {}
 
@@ -56,7 +75,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async createUser(user: UserRecord): Promise<'created' | 'taken'> {
-    return insertUser(this.db, user)
+    return this.write(() => insertUser(this.db, user))
   }
 
   async findUser(username: string): Promise<UserRecord | null> {
@@ -64,7 +83,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async createSession(session: NewSession): Promise<{ replaced: SessionRecord[] }> {
-    return { replaced: this.db.transaction(() => insertSession(this.db, session))() }
+    return { replaced: await this.write(() => insertSession(this.db, session)) }
   }
 
   async findSessionByTokenHash(tokenHash: Buffer): Promise<SessionRecord | null> {
@@ -72,11 +91,11 @@ export class SqliteStore implements ChatStore {
   }
 
   async revokeSession(sessionId: string): Promise<SessionRecord | null> {
-    return deleteSession(this.db, sessionId)
+    return this.write(() => deleteSession(this.db, sessionId))
   }
 
   async revokeUserSessions(username: string): Promise<SessionRecord[]> {
-    return deleteUserSessions(this.db, username)
+    return this.write(() => deleteUserSessions(this.db, username))
   }
 
   async deviceCursor(username: string, deviceId: string): Promise<number> {
@@ -84,7 +103,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async ackDevice(ack: { username: string; deviceId: string; seq: number; now: number }): Promise<AckResult> {
-    return this.db.transaction(() => ackDevice(this.db, ack))()
+    return this.write(() => ackDevice(this.db, ack))
   }
 
   // 1:1 membership is derived from the conversation id by the caller; only groups are stored.
@@ -105,15 +124,15 @@ export class SqliteStore implements ChatStore {
   }
 
   async createGroup(group: NewGroup): Promise<CreateGroupResult> {
-    return this.db.transaction(() => createGroup(this.db, group))()
+    return this.write(() => createGroup(this.db, group))
   }
 
   async changeGroup(request: GroupChangeRequest): Promise<GroupChangeResult> {
-    return this.db.transaction(() => changeGroup(this.db, request))()
+    return this.write(() => changeGroup(this.db, request))
   }
 
   async appendMessage(message: NewMessage): Promise<AppendMessageResult> {
-    return this.db.transaction(() => appendMessage(this.db, message))()
+    return this.write(() => appendMessage(this.db, message))
   }
 
   async findMessage(id: string): Promise<MessageRecord | null> {
@@ -129,7 +148,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
-    const result = this.db.transaction(() => withdrawMessage(this.db, request))()
+    const result = await this.write(() => withdrawMessage(this.db, request))
     if (result.kind === 'withdrawn') this.scheduleCheckpoint()
     return result
   }
@@ -140,6 +159,8 @@ export class SqliteStore implements ChatStore {
 
   async close(): Promise<void> {
     if (this.closed) return
+    // writes already accepted are committed, not dropped
+    while (this.pending.length > 0) this.commitPending()
     this.closed = true
     if (this.checkpointTimer) {
       clearTimeout(this.checkpointTimer)
@@ -147,6 +168,54 @@ export class SqliteStore implements ChatStore {
     }
     // closing the last connection checkpoints the WAL and removes it
     this.db.close()
+  }
+
+  /** Queues `work` for the next group commit; settles once that commit is durable. */
+  private write<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'))
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      this.scheduleCommit()
+    })
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return
+    this.commitScheduled = true
+    // after the I/O phase: every frame read in this turn joins the same commit
+    setImmediate(() => {
+      this.commitScheduled = false
+      this.commitPending()
+      if (this.pending.length > 0) this.scheduleCommit()
+    })
+  }
+
+  private commitPending(): void {
+    const batch = this.pending.splice(0, MAX_GROUP_COMMIT)
+    if (batch.length === 0) return
+    const outcomes: Outcome[] = []
+    try {
+      this.db.transaction(() => {
+        for (const { work } of batch) {
+          try {
+            // a savepoint: a write that throws undoes only itself
+            outcomes.push({ ok: true, value: this.db.transaction(work)() })
+          } catch (err) {
+            // SQLite rolled the whole transaction back (disk full, I/O error): nothing in it holds
+            if (!this.db.inTransaction) throw err
+            outcomes.push({ ok: false, err })
+          }
+        }
+      })()
+    } catch (err) {
+      for (const write of batch) write.reject(err)
+      return
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!
+      if (outcome.ok) write.resolve(outcome.value)
+      else write.reject(outcome.err)
+    })
   }
 
   /**
