@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { newId } from '../shared/ids'
 import { HttpErrorBody, WS_PATH } from '../shared/protocol'
-import { CloseCode } from './close-codes'
+import { CloseCode } from '../shared/protocol'
 import { PASSWORD, request, signIn, signUp, startTestServer, TestClient, type TestServer } from './test-support/harness'
 
 function lookups(client: TestClient, count: number): string[] {

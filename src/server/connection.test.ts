@@ -2,7 +2,7 @@ import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../shared/ids'
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, WelcomeFrame } from '../shared/protocol'
-import { CloseCode } from './close-codes'
+import { CloseCode } from '../shared/protocol'
 import { type Account, signIn, signUp, startTestServer, TestClient, type TestServer, tryUpgrade } from './test-support/harness'
 
 let server: TestServer

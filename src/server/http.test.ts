@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../shared/ids'
 import { HttpErrorBody, SessionResponse } from '../shared/protocol'
-import { CloseCode } from './close-codes'
+import { CloseCode } from '../shared/protocol'
 import { type Account, PASSWORD, request, signIn, signUp, startTestServer, TestClient, type TestServer, tryUpgrade } from './test-support/harness'
 
 let server: TestServer

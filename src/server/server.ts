@@ -11,7 +11,7 @@ import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } fr
 import { type AccountLimits, Accounts, DEFAULT_ACCOUNT_LIMITS } from './accounts'
 import { MemoryBus } from './bus/memory-bus'
 import type { Bus } from './bus/types'
-import { CloseCode } from './close-codes'
+import { CloseCode } from '../shared/protocol'
 import { Connection, type ConnectionConfig } from './connection'
 import { ConnectionRegistry } from './connections'
 import type { ChatContext } from './context'

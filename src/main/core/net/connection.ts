@@ -8,6 +8,7 @@ import {
   WS_PATH,
   type ClientFrame,
   type WelcomeFrame,
+  CloseCode,
 } from '../../../shared/protocol'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
 import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
@@ -15,13 +16,6 @@ import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
 const log = logger('core.connection')
 
 export type ServerReply = Exclude<ServerFrame, WelcomeFrame>
-
-/** The server's close codes that change what the client does next (docs/protocol.md, "Close codes"). */
-export const CloseCodes = {
-  PROTOCOL_ERROR: 1002,
-  REPLACED: 4000,
-  SESSION_REVOKED: 4001,
-} as const
 
 export interface ConnectionHooks {
   onState(state: ConnectionState, detail: string | null): void
@@ -164,20 +158,20 @@ class WsConnection implements Connection {
       this.ready = false
       this.pacer?.clear()
       this.stopHeartbeat()
-      if (refusedStatus === 401 || code === CloseCodes.SESSION_REVOKED) {
+      if (refusedStatus === 401 || code === CloseCode.SESSION_REVOKED) {
         log.info({ code, status: refusedStatus }, 'session refused by the server')
         this.token = null
         this.setState('offline', 'session expired')
         this.hooks.onUnauthorized(token)
         return
       }
-      if (code === CloseCodes.REPLACED) {
+      if (code === CloseCode.REPLACED) {
         // Another Parley on this profile took over: fighting over the device helps nobody.
         log.warn('replaced by a newer connection of this device; staying disconnected')
         this.setState('offline', 'Parley is connected elsewhere with this profile')
         return
       }
-      if (code === CloseCodes.PROTOCOL_ERROR) {
+      if (code === CloseCode.PROTOCOL_ERROR) {
         log.error('the server does not speak this protocol version; staying disconnected')
         this.setState('offline', 'this version of Parley is not supported by the server: please update')
         return
