@@ -102,8 +102,18 @@ function bareLoad(clients: RawClient[], usernames: string[]): Load {
   return load
 }
 
-/** Keeps IN_FLIGHT messages moving for `ms` after a warm-up; returns messages per second. */
-async function measureWindow(load: Load, warmupMs: number, ms: number): Promise<number> {
+interface Window {
+  rate: number
+  /** CPU time (user + system) per message of the server process, and of this (client) process. */
+  serverCpuUs: number
+  clientCpuUs: number
+}
+
+const cpuOf = async (child: ChildHandle) => (await child.request<{ cpu: NodeJS.CpuUsage }>({ type: 'cpu' })).cpu
+const cpuTotal = (c: NodeJS.CpuUsage) => c.user + c.system
+
+/** Keeps IN_FLIGHT messages moving for `ms` after a warm-up. */
+async function measureWindow(load: Load, server: ChildHandle, warmupMs: number, ms: number): Promise<Window> {
   let next = 0
   let inFlight = 0
   let counting = false
@@ -123,16 +133,20 @@ async function measureWindow(load: Load, warmupMs: number, ms: number): Promise<
   }
   for (let k = 0; k < IN_FLIGHT; k++) issue()
   await sleep(warmupMs)
+  const serverCpu0 = await cpuOf(server)
+  const clientCpu0 = process.cpuUsage()
   counting = true
   const start = performance.now()
   await sleep(ms)
   const elapsed = performance.now() - start
   const total = counted
+  const clientCpu = cpuTotal(process.cpuUsage(clientCpu0))
+  const serverCpu = cpuTotal(await cpuOf(server)) - cpuTotal(serverCpu0)
   counting = false
   draining = true
   await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(10_000)])
   if (inFlight !== 0) throw new Error(`${inFlight} messages never arrived`)
-  return total / (elapsed / 1000)
+  return { rate: total / (elapsed / 1000), serverCpuUs: serverCpu / total, clientCpuUs: clientCpu / total }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -164,13 +178,17 @@ export const relay: Benchmark = {
       const parleyLoadGen = parleyLoad(parleyClients, usernames)
       const bareLoadGen = bareLoad(bareClients, usernames)
 
-      const parleyRates: number[] = []
-      const bareRates: number[] = []
+      const parleyWindows: Window[] = []
+      const bareWindows: Window[] = []
+      const describe = (w: Window) =>
+        `${Math.round(w.rate)}/s (server ${Math.round(w.serverCpuUs)} µs, clients ${Math.round(w.clientCpuUs)} µs CPU per message)`
       for (let r = 0; r < rounds; r++) {
-        bareRates.push(await measureWindow(bareLoadGen, warmupMs, windowMs))
-        parleyRates.push(await measureWindow(parleyLoadGen, warmupMs, windowMs))
-        log(`round ${r + 1}: bare ${Math.round(bareRates.at(-1)!)}/s, parley ${Math.round(parleyRates.at(-1)!)}/s`)
+        bareWindows.push(await measureWindow(bareLoadGen, bare, warmupMs, windowMs))
+        parleyWindows.push(await measureWindow(parleyLoadGen, parley, warmupMs, windowMs))
+        log(`round ${r + 1}: bare ${describe(bareWindows.at(-1)!)}; parley ${describe(parleyWindows.at(-1)!)}`)
       }
+      const parleyRates = parleyWindows.map((w) => w.rate)
+      const bareRates = bareWindows.map((w) => w.rate)
       if (parleyLoadGen.errors.size) throw new Error(`server errors: ${JSON.stringify([...parleyLoadGen.errors])}`)
 
       const parleyRate = median(parleyRates)
@@ -194,8 +212,8 @@ export const relay: Benchmark = {
           windowMs,
           warmupMs,
           rounds,
-          parleyRates: parleyRates.map((r) => round(r, 0)),
-          bareRates: bareRates.map((r) => round(r, 0)),
+          parley: parleyWindows.map((w) => ({ rate: round(w.rate, 0), serverCpuUsPerMessage: round(w.serverCpuUs, 1), clientCpuUsPerMessage: round(w.clientCpuUs, 1) })),
+          bare: bareWindows.map((w) => ({ rate: round(w.rate, 0), serverCpuUsPerMessage: round(w.serverCpuUs, 1), clientCpuUsPerMessage: round(w.clientCpuUs, 1) })),
           frameRateLimit: 'lifted (see relay.ts)',
         },
       }

@@ -100,7 +100,9 @@ async function main(): Promise<void> {
         figures: [],
       })
     } finally {
-      rmSync(workDir, { recursive: true, force: true })
+      // BENCH_KEEP=1 keeps the scratch directory (server logs, databases) for a look afterwards
+      if (process.env.BENCH_KEEP) log(`kept ${workDir}`)
+      else rmSync(workDir, { recursive: true, force: true })
     }
     log(`done in ${outcomes.at(-1)!.seconds} s`)
   }

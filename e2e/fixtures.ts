@@ -134,11 +134,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       reports.push({ name, log, console: consoleLines, profileDir })
 
       if (testInfo.project.name === 'electron' && electron.ok) {
+        const electronData = tempDir(`electron-${name}`)
         const app = await _electron.launch({
           executablePath: electron.path,
           // Chromium refuses to run as root (CI containers) without it.
           args: [
             ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+            // Electron's own state goes to a temp dir, not the user's real one.
+            `--user-data-dir=${electronData}`,
             repoRoot,
             '--server',
             target.url,
@@ -152,6 +155,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         child.stderr?.setEncoding('utf8').on('data', (chunk: string) => log.append(chunk))
         cleanups.push(async () => {
           await app.close().catch(() => stopProcess(child, 'SIGKILL'))
+          rmSync(electronData, { recursive: true, force: true })
         })
         const page = await app.firstWindow()
         watchConsole(page, consoleLines)

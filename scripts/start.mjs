@@ -8,7 +8,7 @@
  * prints the URL to open. Ctrl-C stops everything it started.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,8 @@ import { findElectronBinary } from './lib/electron-binary.mjs'
 import { SERVER_READY, WEB_READY, waitForReadyLine } from './lib/ready-line.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+/** Same file and format as the desktop app's embedded server (src/main/embedded-server.ts). */
+const ENDPOINT_FILE = 'embedded-endpoint.json'
 const passThrough = process.argv.slice(2)
 
 ensureBuild()
@@ -85,9 +87,19 @@ async function runBrowserMode(reason) {
     if (!serverUrl) {
       const dataDir = path.resolve(values.data ?? path.join(home, 'server'))
       mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-      const server = tsNode('src/server/cli.ts', ['--host', '127.0.0.1', '--port', '0', '--data', dataDir])
-      serverUrl = await waitForReadyLine(server, SERVER_READY, { label: 'the chat server', onLine: echo })
-      process.stdout.write(`parley: chat server at ${serverUrl} (data in ${dataDir})\n`)
+      const endpointFile = path.join(dataDir, ENDPOINT_FILE)
+      serverUrl = await runningServer(endpointFile)
+      if (serverUrl) {
+        // A second identity (`--profile`) joins the server the first `npm start` runs:
+        // the server holds its data directory exclusively.
+        process.stdout.write(`parley: joining the chat server at ${serverUrl} that another Parley started\n`)
+      } else {
+        const server = tsNode('src/server/cli.ts', ['--host', '127.0.0.1', '--port', '0', '--data', dataDir])
+        serverUrl = await waitForReadyLine(server, SERVER_READY, { label: 'the chat server', onLine: echo })
+        writeFileSync(endpointFile, JSON.stringify({ url: serverUrl, pid: server.pid }), { mode: 0o600 })
+        server.once('exit', () => rmSync(endpointFile, { force: true }))
+        process.stdout.write(`parley: chat server at ${serverUrl} (data in ${dataDir})\n`)
+      }
     }
     const profile = path.resolve(values.profile ?? path.join(home, 'profile'))
     const web = tsNode('src/main/web/cli.ts', ['--server', serverUrl, '--profile', profile, '--port', values.port])
@@ -96,6 +108,17 @@ async function runBrowserMode(reason) {
   } catch (err) {
     process.stderr.write(`parley: ${err.message}\n`)
     stopAll(1)
+  }
+}
+
+async function runningServer(endpointFile) {
+  try {
+    const { url, pid } = JSON.parse(readFileSync(endpointFile, 'utf8'))
+    process.kill(pid, 0)
+    const res = await fetch(new URL('/v1/health', url.replace(/^ws/, 'http')), { signal: AbortSignal.timeout(2000) })
+    return res.ok ? url : null
+  } catch {
+    return null
   }
 }
 

@@ -2,7 +2,9 @@
  * The real Parley server (`startServer`, the same code `npm run server` runs) in its own
  * process, for the benchmarks. Configured through BENCH_CONFIG; answers `memory`.
  */
+import v8 from 'node:v8'
 import { type ServerLimits, startServer } from '../../src/server/server'
+if (process.env.BENCH_TRACE) await import('../_trace')
 import { announceReady, benchConfig, serveRequests, settledMemory } from './ipc'
 
 export interface ParleyServerConfig {
@@ -22,6 +24,8 @@ const server = await startServer({
 
 serveRequests({
   memory: async () => ({ memory: await settledMemory() }),
+  cpu: async () => ({ cpu: process.cpuUsage() }),
+  v8: async () => ({ heap: v8.getHeapStatistics(), spaces: v8.getHeapSpaceStatistics() }),
 })
 
 let stopping = false

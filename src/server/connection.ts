@@ -288,7 +288,7 @@ export class Connection {
       const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
       if (page.length === 0) return
       this.sentSeq = page[page.length - 1]!.seq
-      await this.sendAll(page.map(({ seq, event }) => ({ type: 'event', seq, event }) as ServerFrame)) // TODO(groups): cast goes with GroupEvent in ServerEvent
+      await this.sendAll(page.map(({ seq, event }): ServerFrame => ({ type: 'event', seq, event })))
       if (page.length < replayPageSize) return
     }
   }

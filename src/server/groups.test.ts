@@ -45,8 +45,8 @@ async function withdraw(client: TestClient, conversationId: string, msgId: strin
 }
 
 const isGroupEvent = (conversationId: string, type?: string) => (f: ServerFrame) =>
-  f.type === 'event' && f.event.kind === ('group' as string) && f.event.conversationId === conversationId &&
-  (type === undefined || (f.event as unknown as GroupEvent).change.type === type)
+  f.type === 'event' && f.event.kind === 'group' && f.event.conversationId === conversationId &&
+  (type === undefined || f.event.change.type === type)
 const isMessage = (id: string) => (f: ServerFrame) => f.type === 'event' && f.event.kind === 'message' && f.event.id === id
 const isCmdFor = (msgId: string) => (f: ServerFrame) =>
   f.type === 'event' && f.event.kind === 'cmd' && f.event.ext.msgId === msgId
@@ -60,8 +60,8 @@ async function fullLog(username: string): Promise<EventFrame['event'][]> {
   return events
 }
 
-async function connectAll(...who: (typeof names)[number][]): Promise<TestClient[]> {
-  return Promise.all(who.map((name) => TestClient.connect(server, accounts[name]!)))
+async function connectAll<const N extends readonly (typeof names)[number][]>(...who: N): Promise<{ [K in keyof N]: TestClient }> {
+  return Promise.all(who.map((name) => TestClient.connect(server, accounts[name]!))) as Promise<{ [K in keyof N]: TestClient }>
 }
 
 describe('creating a group', () => {
@@ -122,14 +122,14 @@ describe('group messages', () => {
     await a.next(isMessage(second.id))
 
     const carolLog = (await fullLog('carol')).filter((e) => e.conversationId === conversationId)
-    expect(carolLog.map((e) => [e.kind, e.from])).toEqual([
+    expect(carolLog.map((e) => [e.kind, 'from' in e ? e.from : null])).toEqual([
       ['group', 'alice'],
       ['message', 'alice'],
       ['message', 'bob'],
     ])
     const [outsider] = await connectAll('dave')
-    expect((await sendText(outsider!, conversationId, 'let me in')).reply).toMatchObject({ code: 'NOT_MEMBER' })
-    await Promise.all([a.close(), b.close(), outsider!.close()])
+    expect((await sendText(outsider, conversationId, 'let me in')).reply).toMatchObject({ code: 'NOT_MEMBER' })
+    await Promise.all([a.close(), b.close(), outsider.close()])
   })
 })
 
@@ -165,7 +165,7 @@ describe('membership changes', () => {
     expect(reply).toMatchObject({ type: 'ack' })
     const removal = (await c.next(isGroupEvent(conversationId, 'removed'))) as EventFrame
     expect(removal.event).toMatchObject({ from: 'bob', change: { type: 'removed', username: 'carol' } })
-    expect((removal.event as unknown as GroupEvent).group.members.map((m) => m.username)).toEqual(['alice', 'bob'])
+    expect((removal.event as GroupEvent).group.members.map((m) => m.username)).toEqual(['alice', 'bob'])
 
     const later = await sendText(a, conversationId, 'after carol')
     await b.next(isMessage(later.id))
@@ -207,7 +207,7 @@ describe('membership changes', () => {
     expect((await groupOp(a, { kind: 'leave', conversationId })).reply).toMatchObject({ code: 'NOT_ALLOWED' })
     await groupOp(a, { kind: 'set-role', conversationId, username: 'bob', role: 'owner' })
     const handover = (await b.next(isGroupEvent(conversationId, 'role-changed'))) as EventFrame
-    expect((handover.event as unknown as GroupEvent).group.members).toEqual([
+    expect((handover.event as GroupEvent).group.members).toEqual([
       { username: 'alice', role: 'admin' },
       { username: 'bob', role: 'owner' },
     ])
@@ -233,8 +233,8 @@ describe('withdraw in a group', () => {
 
     const others = await sendText(c, conversationId, 'not yours')
     const [outsider] = await connectAll('dave')
-    expect((await withdraw(outsider!, conversationId, others.id)).reply).toMatchObject({ code: 'NOT_MEMBER' })
-    await outsider!.close()
+    expect((await withdraw(outsider, conversationId, others.id)).reply).toMatchObject({ code: 'NOT_MEMBER' })
+    await outsider.close()
     const memberAttempt = await sendText(a, conversationId, 'alice speaks')
     expect((await withdraw(c, conversationId, memberAttempt.id)).reply).toMatchObject({ code: 'NOT_ALLOWED' })
 
@@ -284,7 +284,7 @@ describe('withdraw in a group', () => {
     await groupOp(b, { kind: 'add', conversationId, usernames: ['dave'] })
 
     const erinLog = (await fullLog('erin')).filter((e) => e.conversationId === conversationId)
-    expect(erinLog.map((e) => (e.kind === 'group' ? `group:${(e as unknown as GroupEvent).change.type}` : e.kind))).toEqual([
+    expect(erinLog.map((e) => (e.kind === 'group' ? `group:${e.change.type}` : e.kind))).toEqual([
       'group:created',
       'message',
       'group:role-changed',

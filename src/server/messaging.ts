@@ -12,6 +12,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
     conversationId: frame.conversationId,
     sender: actor.username,
     text: frame.text,
+    replyTo: frame.replyTo ?? null,
     members: access.members,
     groupVersion: access.groupVersion,
     now: ctx.now(),

@@ -10,7 +10,8 @@
  * as exceptions that Electron would flatten into strings.
  */
 import { z } from 'zod'
-import { ConversationId, Id, MAX_REASON_LENGTH, MAX_TEXT_LENGTH } from './protocol'
+import { ConversationId, GroupConversationId, GroupRole, Id, MAX_GROUP_MEMBERS, MAX_REASON_LENGTH, MAX_TEXT_LENGTH } from './protocol'
+import type { Role } from './recall'
 
 // ---------------------------------------------------------------- results and errors
 
@@ -63,6 +64,37 @@ export interface WithdrawNotice {
   canReEdit: boolean
 }
 
+/** A membership or role change in a group, shown in the timeline like a withdraw notice. */
+export interface GroupNotice {
+  type: 'group-created' | 'member-added' | 'member-removed' | 'member-left' | 'role-changed'
+  /** Who made the change (for 'member-left', the member who left). */
+  actor: string
+  /**
+   * Whom it concerns: the members added (or, for 'group-created', the members the group
+   * started with besides its creator), the member removed or who left, the member whose
+   * role changed.
+   */
+  members: string[]
+  /** The new role, for 'role-changed' ('owner' when ownership was handed over). */
+  role: Role | null
+}
+
+export type NoticeView = WithdrawNotice | GroupNotice
+
+export interface GroupMemberView {
+  username: string
+  role: Role
+}
+
+export interface GroupView {
+  conversationId: string
+  name: string
+  /** Current members: the owner first, then admins, then members, each by name. */
+  members: GroupMemberView[]
+  /** My role, or null once I left or was removed (what I have stays readable). */
+  myRole: Role | null
+}
+
 export interface MessageView {
   id: string
   conversationId: string
@@ -75,8 +107,92 @@ export interface MessageView {
   ts: number
   /** Delivery state of my own text messages; null otherwise. */
   state: DeliveryState | null
-  notice: WithdrawNotice | null
+  /** Set on notices: a withdraw ('withdrawn') or a group change. */
+  notice: NoticeView | null
+  /**
+   * The message this one replies to, resolved on this device from the quoted message's own
+   * row each time (never a copy kept with the reply): once that message is withdrawn every
+   * quote of it says so. Null (or absent) when this is not a reply.
+   */
+  replyTo?: QuoteView | null
 }
+
+export interface QuoteView {
+  /** The quoted message's id. */
+  id: string
+  /** 'withdrawn': show "Original message was withdrawn"; 'missing': this device does not have it. */
+  state: 'available' | 'withdrawn' | 'missing'
+  /** Author of the quoted message, while available. */
+  sender: string | null
+  /** The start of the quoted text, while available. */
+  text: string | null
+}
+
+/**
+ * How a search ran: `index` (trigram index, terms of 3+ characters), `scan` (only short
+ * terms, matched within one conversation), `too-short` (only short terms and no
+ * conversation: nothing searched), `empty` (no terms).
+ */
+export type SearchMode = 'index' | 'scan' | 'too-short' | 'empty'
+
+export interface SearchResult {
+  mode: SearchMode
+  /** Matching text messages, newest first. */
+  messages: MessageView[]
+}
+
+export const LANGUAGES = ['en', 'zh-CN'] as const
+export type Language = (typeof LANGUAGES)[number]
+export const LanguageSetting = z.enum(['system', ...LANGUAGES])
+/** How others' withdrawals look: a notice row in the timeline, or nothing at all. */
+export const WithdrawDisplay = z.enum(['notice', 'silent'])
+export const ThemeSetting = z.enum(['system', 'light', 'dark'])
+/** A server address for the desktop app's next start: ws:// or wss://, host and port. */
+export const ServerUrlSetting = z
+  .string()
+  .max(300)
+  .regex(/^wss?:\/\/[^\s/?#]+\/?$/, 'a server address looks like ws://host:port')
+
+/** Preferences of this profile (this device), kept in its database; they survive sign-out. */
+export interface Settings {
+  language: z.infer<typeof LanguageSetting>
+  withdrawDisplay: z.infer<typeof WithdrawDisplay>
+  theme: z.infer<typeof ThemeSetting>
+  notifications: boolean
+  /** Server for the desktop app's next start when none is given on the command line; null: the default. */
+  serverUrl: string | null
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  language: 'system',
+  withdrawDisplay: 'notice',
+  theme: 'system',
+  notifications: true,
+  serverUrl: null,
+})
+
+export const SettingsPatch = z
+  .object({
+    language: LanguageSetting.optional(),
+    withdrawDisplay: WithdrawDisplay.optional(),
+    theme: ThemeSetting.optional(),
+    notifications: z.boolean().optional(),
+    serverUrl: ServerUrlSetting.nullable().optional(),
+  })
+  .strict()
+export type SettingsPatch = z.infer<typeof SettingsPatch>
+
+/** Desktop menu and tray actions the renderer carries out (the menu owns their shortcuts there). */
+export const MENU_COMMANDS = [
+  'new-chat',
+  'search',
+  'settings',
+  'about',
+  'next-conversation',
+  'previous-conversation',
+  'jump-to-newest',
+] as const
+export type MenuCommand = (typeof MENU_COMMANDS)[number]
 
 export interface ConversationView {
   id: string
@@ -88,6 +204,8 @@ export interface ConversationView {
   /** Timestamp used to sort the list, most recent first. */
   lastTs: number
   unread: number
+  /** Groups: how many members it has now (the title is the group's name). */
+  memberCount?: number
 }
 
 export interface SessionView {
@@ -113,6 +231,7 @@ const Credentials = z
 const returns = <T>(): T => undefined as unknown as T
 
 const PageCursor = z.object({ ts: z.number(), id: z.string().max(64) }).strict()
+export const MAX_SEARCH_QUERY_LENGTH = 200
 
 /**
  * Every invoke call: `channel` is the IPC channel (`domain:verb-noun`), `args` the
@@ -123,6 +242,8 @@ export const invokes = {
   signUp: { channel: 'session:sign-up', args: Credentials, result: returns<{ username: string }>() },
   signIn: { channel: 'session:sign-in', args: Credentials, result: returns<{ username: string }>() },
   signOut: { channel: 'session:sign-out', args: Empty, result: returns<null>() },
+  /** Revokes every session of the account on the server (all devices), then signs out here. */
+  signOutEverywhere: { channel: 'session:sign-out-everywhere', args: Empty, result: returns<null>() },
   listConversations: {
     channel: 'conversation:list-all',
     args: Empty,
@@ -145,6 +266,10 @@ export const invokes = {
         conversationId: ConversationId,
         /** Page of messages strictly older than this; newest page when absent. */
         before: PageCursor.optional(),
+        /** Page of messages strictly newer than this (after jumping back in history). */
+        after: PageCursor.optional(),
+        /** A page with this message in the middle (a search result in context); NOT_FOUND when it is not there. */
+        around: Id.optional(),
         limit: z.number().int().min(1).max(500).optional(),
       })
       .strict(),
@@ -154,9 +279,26 @@ export const invokes = {
   sendMessage: {
     channel: 'message:send-text',
     args: z
-      .object({ conversationId: ConversationId, text: z.string().max(MAX_TEXT_LENGTH) })
+      .object({
+        conversationId: ConversationId,
+        text: z.string().max(MAX_TEXT_LENGTH),
+        /** Reply to this message of the same conversation (it must not be withdrawn). */
+        replyTo: Id.optional(),
+      })
       .strict(),
     result: returns<MessageView>(),
+  },
+  searchMessages: {
+    channel: 'message:search',
+    args: z
+      .object({
+        query: z.string().max(MAX_SEARCH_QUERY_LENGTH),
+        /** Search one conversation only. */
+        conversationId: ConversationId.optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      })
+      .strict(),
+    result: returns<SearchResult>(),
   },
   withdrawMessage: {
     channel: 'message:withdraw',
@@ -170,6 +312,45 @@ export const invokes = {
     /** The id of the withdrawn message (which is also its notice's id). */
     args: z.object({ messageId: Id }).strict(),
     result: returns<{ text: string }>(),
+  },
+  getSettings: { channel: 'settings:get-all', args: Empty, result: returns<Settings>() },
+  updateSettings: { channel: 'settings:update', args: SettingsPatch, result: returns<Settings>() },
+  createGroup: {
+    channel: 'group:create',
+    /** `members`: the others, as typed (lowercased and trimmed in main); the creator becomes the owner. */
+    args: z
+      .object({ name: z.string().max(256), members: z.array(z.string().max(64)).max(MAX_GROUP_MEMBERS) })
+      .strict(),
+    result: returns<ConversationView>(),
+  },
+  getGroup: {
+    channel: 'group:get',
+    args: z.object({ conversationId: GroupConversationId }).strict(),
+    result: returns<GroupView>(),
+  },
+  /** The group changes below answer with the group as it stands once the server applied the change. */
+  addMembers: {
+    channel: 'group:add-members',
+    args: z
+      .object({ conversationId: GroupConversationId, usernames: z.array(z.string().max(64)).min(1).max(MAX_GROUP_MEMBERS) })
+      .strict(),
+    result: returns<GroupView>(),
+  },
+  removeMember: {
+    channel: 'group:remove-member',
+    args: z.object({ conversationId: GroupConversationId, username: z.string().max(64) }).strict(),
+    result: returns<GroupView>(),
+  },
+  leaveGroup: {
+    channel: 'group:leave',
+    args: z.object({ conversationId: GroupConversationId }).strict(),
+    result: returns<GroupView>(),
+  },
+  /** Owner only; `role: 'owner'` hands the group over (the old owner becomes an admin). */
+  setRole: {
+    channel: 'group:set-role',
+    args: z.object({ conversationId: GroupConversationId, username: z.string().max(64), role: GroupRole }).strict(),
+    result: returns<GroupView>(),
   },
 } as const
 
@@ -189,6 +370,13 @@ export interface BridgeEvents {
   'message:withdrawn': { conversationId: string; messageId: string; notice: MessageView }
   /** A queued withdraw was refused by the server once it could be sent. */
   'message:withdraw-failed': { messageId: string; error: BridgeError }
+  /** A group's members or roles changed (its notice comes as `message:added`). */
+  'group:changed': { group: GroupView }
+  'settings:changed': { settings: Settings }
+  /** From the desktop host: a notification (or the tray) asks to show this conversation. */
+  'ui:open-conversation': { conversationId: string; messageId: string | null }
+  /** From the desktop host: a menu item or its shortcut was used. */
+  'ui:menu-command': { command: MenuCommand }
 }
 export type EventName = keyof BridgeEvents
 export const eventNames: readonly EventName[] = [
@@ -199,6 +387,10 @@ export const eventNames: readonly EventName[] = [
   'message:updated',
   'message:withdrawn',
   'message:withdraw-failed',
+  'group:changed',
+  'settings:changed',
+  'ui:open-conversation',
+  'ui:menu-command',
 ]
 
 // ---------------------------------------------------------------- the two sides

@@ -98,6 +98,11 @@ export const SendFrame = z.object({
   id: Id,
   conversationId: ConversationId,
   text: Text,
+  /**
+   * The message this one replies to. Relayed as is: clients resolve the quote from their
+   * own copy of that message (same conversation only), so a withdraw of it shows in every quote.
+   */
+  replyTo: Id.optional(),
 })
 
 /** Pass-through command message (CMD). Never stored as a message by clients. */
@@ -225,6 +230,8 @@ export const MessageEvent = z.object({
   from: Username,
   ts: z.number(),
   text: Text,
+  /** See SendFrame.replyTo. */
+  replyTo: Id.optional(),
 })
 
 /**
@@ -279,7 +286,7 @@ export const GroupEvent = z.object({
 })
 export type GroupEvent = z.infer<typeof GroupEvent>
 
-export const ServerEvent = z.discriminatedUnion('kind', [MessageEvent, CmdEvent, ReceiptEvent])
+export const ServerEvent = z.discriminatedUnion('kind', [MessageEvent, CmdEvent, ReceiptEvent, GroupEvent])
 export type ServerEvent = z.infer<typeof ServerEvent>
 export type MessageEvent = z.infer<typeof MessageEvent>
 export type CmdEvent = z.infer<typeof CmdEvent>

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 const OUT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/faults')
 
-export function publishFigures(name: string, figures: Record<string, unknown>): void {
+export function publishFigures(name: string, figures: object): void {
   const lines = Object.entries(figures).map(([k, v]) => `  ${k.padEnd(24)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
   console.log(`\n[${name}]\n${lines.join('\n')}\n`)
   mkdirSync(OUT_DIR, { recursive: true })

@@ -292,7 +292,7 @@ export async function runFuzzCampaign(server: ServerProcess, opts: CampaignOptio
 
   async function httpGarbage(): Promise<string | null> {
     const method = rng.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
-    const path = rng.pick(['/v1/accounts', '/v1/sessions', '/v1/sessions/current', '/v1/health', WS_PATH, '/../../etc/passwd', '/%00', `/${'a'.repeat(4_000)}`, '/v1/accounts?x=' + encodeURIComponent(unicodeText(rng, 50).toWellFormed())])
+    const path = rng.pick(['/v1/accounts', '/v1/sessions', '/v1/sessions/current', '/v1/health', WS_PATH, '/../../etc/passwd', '/%00', `/${'a'.repeat(4_000)}`, '/v1/accounts?x=' + encodeURIComponent(wellFormed(unicodeText(rng, 50)))])
     const headers: Record<string, string> = {}
     if (rng.chance(0.3)) headers.authorization = rng.pick(['Bearer', 'Bearer ' + 'x'.repeat(43), 'Basic YTpi', `Bearer ${randomBytes(32).toString('base64url')}`])
     if (rng.chance(0.1)) headers.origin = 'http://evil.example'
@@ -328,7 +328,7 @@ export async function runFuzzCampaign(server: ServerProcess, opts: CampaignOptio
     const status = await new Promise<number>((resolve) => {
       const headers: Record<string, string> = {}
       // header values must be latin1: a unicode token goes percent-encoded, still garbage
-      if (token !== null) headers.authorization = `Bearer ${encodeURIComponent(token.toWellFormed())}`
+      if (token !== null) headers.authorization = `Bearer ${encodeURIComponent(wellFormed(token))}`
       const ws = new WebSocket(server.url + path, { headers, ...(origin ? { origin } : {}) })
       ws.on('unexpected-response', (_req, res) => {
         res.resume()
@@ -491,6 +491,11 @@ function pacer(perSecond: number): () => Promise<void> {
       await new Promise((r) => setTimeout(r, Math.ceil(((1 - tokens) / perSecond) * 1000)))
     }
   }
+}
+
+/** Lone surrogates replaced, so the string can be percent-encoded (String.prototype.toWellFormed is ES2024). */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
 }
 
 function safeJson(text: string): unknown {

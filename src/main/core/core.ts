@@ -14,12 +14,15 @@ import type { BackoffOptions } from './net/backoff'
 import { wsConnectionFactory, type Connection, type ConnectionFactory, type ServerReply } from './net/connection'
 import type { CoreContext } from './services/context'
 import { ConversationService } from './services/conversations'
+import { GroupService } from './services/groups'
 import { InboundProcessor } from './services/inbound'
 import { listMessages } from './services/messages'
 import { OutboxTransmitter } from './services/outbox-transmitter'
 import { ReEditService } from './services/reedit'
+import { searchMessages } from './services/search'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
+import { getSettings, updateSettings } from './services/settings'
 import { WithdrawSender } from './services/withdraw-sender'
 
 const log = logger('core')
@@ -74,7 +77,8 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   // Nothing reaches the host once it closed the core.
   const emit: EmitEvent = (name, payload) => {
     if (closed) return
-    if (name === 'message:withdrawn' && (payload as BridgeEvents['message:withdrawn']).notice.notice?.canReEdit) {
+    const notice = name === 'message:withdrawn' ? (payload as BridgeEvents['message:withdrawn']).notice.notice : null
+    if (notice?.type === 'withdrawn' && notice.canReEdit) {
       reedit.schedule()
     }
     try {
@@ -108,12 +112,16 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   const sending = new SendingService(ctx, link, outbox)
   const withdraws = new WithdrawSender(ctx, link, () => outbox.retrySoon())
   const conversations = new ConversationService(ctx, link)
-  const inbound = new InboundProcessor(ctx, link)
+  const groups = new GroupService(ctx, link)
+  const inbound = new InboundProcessor(ctx, link, (event) => {
+    if (event.kind === 'group') groups.onApplied(event.id)
+  })
   const reedit = new ReEditService(ctx)
 
   function forgetWaiters(): void {
     withdraws.onDisconnect()
     conversations.onDisconnect()
+    groups.onDisconnect()
   }
 
   function route(frame: ServerReply): void {
@@ -122,10 +130,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
         inbound.handle(frame)
         return
       case 'ack':
-        if (!withdraws.onAck(frame) && !sending.onAck(frame)) log.debug({ id: frame.id }, 'ack for nothing pending')
+        if (!withdraws.onAck(frame) && !sending.onAck(frame) && !groups.onAck(frame)) log.debug({ id: frame.id }, 'ack for nothing pending')
         return
       case 'error':
-        if (!withdraws.onError(frame) && !sending.onError(frame) && !conversations.onError(frame)) {
+        if (!withdraws.onError(frame) && !sending.onError(frame) && !conversations.onError(frame) && !groups.onError(frame)) {
           log.warn({ id: frame.id, code: frame.code }, 'server error')
         }
         return
@@ -165,6 +173,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     signUp: guardDiskFull((a) => session.signUp(a)),
     signIn: guardDiskFull((a) => session.signIn(a)),
     signOut: guardDiskFull(() => session.signOut()),
+    signOutEverywhere: guardDiskFull(() => session.signOutEverywhere()),
     listConversations: () => conversations.list(),
     openDirect: guardDiskFull((a) => conversations.openDirect(a)),
     markRead: guardDiskFull((a) => conversations.markRead(a)),
@@ -172,6 +181,15 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     sendMessage: guardDiskFull((a) => sending.send(a)),
     withdrawMessage: guardDiskFull((a) => withdraws.withdraw(a)),
     reEdit: guardDiskFull((a) => reedit.reEdit(a)),
+    searchMessages: async (a) => searchMessages(ctx, a),
+    getSettings: async () => getSettings(ctx),
+    updateSettings: guardDiskFull(async (a) => updateSettings(ctx, a)),
+    createGroup: guardDiskFull((a) => groups.create(a)),
+    getGroup: (a) => groups.get(a),
+    addMembers: guardDiskFull((a) => groups.addMembers(a)),
+    removeMember: guardDiskFull((a) => groups.removeMember(a)),
+    leaveGroup: guardDiskFull((a) => groups.leave(a)),
+    setRole: guardDiskFull((a) => groups.setRole(a)),
   }
 
   let started = false

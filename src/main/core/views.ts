@@ -1,4 +1,4 @@
-import type { ConversationView, MessageView } from '../../shared/bridge'
+import type { ConversationView, MessageView, NoticeView } from '../../shared/bridge'
 import type { ConversationRow } from './db/queries/conversations'
 import type { MessageRow } from './db/queries/messages'
 
@@ -14,13 +14,8 @@ export function messageView(row: MessageRow, me: string, now: number): MessageVi
       text: null,
       ts: row.ts,
       state: null,
-      notice: {
-        type: 'withdrawn',
-        actor: row.noticeActor ?? row.sender,
-        author: row.noticeAuthor ?? row.sender,
-        reason: row.noticeReason,
-        canReEdit: row.draftExpiresAt !== null && row.draftExpiresAt > now,
-      },
+      notice: noticeView(row, now),
+      replyTo: null,
     }
   }
   return {
@@ -33,11 +28,25 @@ export function messageView(row: MessageRow, me: string, now: number): MessageVi
     ts: row.ts,
     state: mine ? row.state : null,
     notice: null,
+    replyTo: row.quote,
   }
 }
 
-export function conversationView(row: ConversationRow, lastMessage: MessageView | null): ConversationView {
-  return {
+function noticeView(row: MessageRow, now: number): NoticeView {
+  if (row.noticeType === null || row.noticeType === 'withdrawn') {
+    return {
+      type: 'withdrawn',
+      actor: row.noticeActor ?? row.sender,
+      author: row.noticeAuthor ?? row.sender,
+      reason: row.noticeReason,
+      canReEdit: row.draftExpiresAt !== null && row.draftExpiresAt > now,
+    }
+  }
+  return { type: row.noticeType, actor: row.noticeActor ?? row.sender, members: row.noticeMembers, role: row.noticeRole }
+}
+
+export function conversationView(row: ConversationRow, lastMessage: MessageView | null, memberCount?: number): ConversationView {
+  const view: ConversationView = {
     id: row.id,
     kind: row.kind,
     peer: row.peer,
@@ -46,4 +55,6 @@ export function conversationView(row: ConversationRow, lastMessage: MessageView 
     lastTs: row.lastTs,
     unread: row.unread,
   }
+  if (memberCount !== undefined) view.memberCount = memberCount
+  return view
 }

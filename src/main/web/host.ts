@@ -108,23 +108,24 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy())
     const url = new URL(req.url ?? '/', 'http://placeholder')
-    const refusal =
-      url.pathname !== WEB_BRIDGE_PATH
-        ? 404
-        : req.headers.host !== hostHeader || req.headers.origin !== origin
-          ? 403
-          : !tokenMatches(url.searchParams.get('token'), tokenDigest)
-            ? 403
-            : pages.size >= MAX_PAGES
-              ? 503
-              : 0
-    if (refusal !== 0) {
+    const refusal = refuseBridge(req, url)
+    if (refusal !== null) {
       log.warn({ status: refusal, origin: req.headers.origin ?? null, path: url.pathname }, 'bridge upgrade refused')
       refuseUpgrade(socket, refusal)
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => acceptPage(ws))
   })
+
+  /** The HTTP status to refuse an upgrade with, or null to accept it. */
+  function refuseBridge(req: http.IncomingMessage, url: URL): number | null {
+    if (url.pathname !== WEB_BRIDGE_PATH) return 404
+    // Any page the user has open can try 127.0.0.1: only our own page, with the token, gets in.
+    if (req.headers.host !== hostHeader || req.headers.origin !== origin) return 403
+    if (!tokenMatches(url.searchParams.get('token'), tokenDigest)) return 403
+    if (pages.size >= MAX_PAGES) return 503
+    return null
+  }
 
   function acceptPage(ws: WebSocket): void {
     pages.add(ws)

@@ -9,7 +9,7 @@
  * `max(now, last + 1)` from a store-wide clock, so server timestamps are unique and
  * increasing even across restarts and within one millisecond.
  */
-import type { ChatType, GroupChange, GroupEvent, GroupMember, ServerEvent } from '../../shared/protocol'
+import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
 import type { Role } from '../../shared/recall'
 
 export interface UserRecord {
@@ -32,13 +32,10 @@ export interface NewSession extends SessionRecord {
   tokenHash: Buffer
 }
 
-/** What a user's log holds. */
-export type LogEvent = ServerEvent | GroupEvent
-
 /** One entry of a user's ordered log. */
 export interface StoredEvent {
   seq: number
-  event: LogEvent
+  event: ServerEvent
 }
 
 /** An event appended to `username`'s log at `seq`: tells fan-out whom to wake up. */
@@ -75,6 +72,8 @@ export interface NewMessage {
   conversationId: string
   sender: string
   text: string
+  /** The message this one replies to (relayed, not interpreted). */
+  replyTo?: string | null
   /** Every member of the conversation, sender included: each gets a `message` event. */
   members: readonly string[]
   /** For a group: the roster version `members` was read at; a newer one makes the result `stale`. */

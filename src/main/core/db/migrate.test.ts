@@ -52,6 +52,22 @@ describe('migrations', () => {
     db.close()
   })
 
+  it('version 2 adds reply references and the settings table, keeping messages', () => {
+    const dir = profile()
+    const v1 = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 1) })
+    v1.prepare("INSERT INTO conversations (id, kind, title, last_ts, created_at) VALUES ('dm:aaa:bbb', 'direct', 'bbb', 1, 1)").run()
+    v1.prepare("INSERT INTO messages (id, conversation_id, sender, kind, text, ts) VALUES ('m1', 'dm:aaa:bbb', 'aaa', 'text', 'hi', 1)").run()
+    v1.close()
+    const db = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 2) })
+    expect(db.prepare('SELECT id, reply_to FROM messages').all()).toEqual([{ id: 'm1', reply_to: null }])
+    expect(tables(db)).toContain('settings')
+    const strict = db.prepare("SELECT strict FROM pragma_table_list WHERE name = 'settings'").pluck().get()
+    expect(strict).toBe(1)
+    const plan = JSON.stringify(db.prepare('EXPLAIN QUERY PLAN SELECT id FROM messages WHERE reply_to = ?').all('m1'))
+    expect(plan).toMatch(/messages_by_reply_to/)
+    db.close()
+  })
+
   it('opens with WAL, synchronous=FULL, secure_delete and foreign keys', () => {
     const db = openDatabase({ profileDir: profile() })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')

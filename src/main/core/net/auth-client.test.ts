@@ -75,6 +75,21 @@ describe('auth client', () => {
     expect(await httpAuthClient(url).signOut(token)).toMatchObject({ ok: false, error: { code: 'SERVER_UNREACHABLE' } })
   })
 
+  it('signs out everywhere with DELETE /v1/sessions; a dead token counts as done', async () => {
+    const seen: string[] = []
+    let status = 204
+    const url = await serve((req) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`)
+      return { status }
+    })
+    expect(await httpAuthClient(url).signOutEverywhere(token)).toEqual({ ok: true, value: null })
+    expect(seen).toEqual([`DELETE /v1/sessions Bearer ${token}`])
+    status = 401
+    expect(await httpAuthClient(url).signOutEverywhere(token)).toEqual({ ok: true, value: null })
+    status = 500
+    expect(await httpAuthClient(url).signOutEverywhere(token)).toMatchObject({ ok: false, error: { code: 'INTERNAL' } })
+  })
+
   it('rejects a malformed success body', async () => {
     const url = await serve(() => ({ status: 200, body: { token: 'short' } }))
     expect(await httpAuthClient(url).signIn(creds)).toMatchObject({ ok: false, error: { code: 'INTERNAL' } })

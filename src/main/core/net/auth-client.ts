@@ -10,6 +10,8 @@ export interface AuthApi {
   signIn(body: CredentialsBody): Promise<Result<SessionResponse>>
   /** Revoke this token on the server; best effort. */
   signOut(token: string): Promise<Result<null>>
+  /** Revoke every session of the token's user (all devices). */
+  signOutEverywhere(token: string): Promise<Result<null>>
 }
 
 const HTTP_TO_BRIDGE: Record<string, BridgeErrorCode> = {
@@ -73,18 +75,21 @@ export function httpAuthClient(serverUrl: string, timeoutMs = 10_000): AuthApi {
     return httpError(res.status, json)
   }
 
+  async function revoke(path: string, token: string): Promise<Result<null>> {
+    const sent = await call('DELETE', path, { token })
+    if (!sent.ok) return sent
+    const res = sent.value
+    await res.body?.cancel()
+    // 401: the token was already dead, which is what signing out wants.
+    if (res.ok || res.status === 401) return ok(null)
+    return httpError(res.status, null)
+  }
+
   return {
     signUp: (body) => session('/v1/accounts', 201, body),
     signIn: (body) => session('/v1/sessions', 200, body),
-    async signOut(token) {
-      const sent = await call('DELETE', '/v1/sessions/current', { token })
-      if (!sent.ok) return sent
-      const res = sent.value
-      await res.body?.cancel()
-      // 401: the token was already dead, which is what signing out wants.
-      if (res.ok || res.status === 401) return ok(null)
-      return httpError(res.status, null)
-    },
+    signOut: (token) => revoke('/v1/sessions/current', token),
+    signOutEverywhere: (token) => revoke('/v1/sessions', token),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ConversationView, MessageView } from '../../../shared/bridge'
 import { getConversation, refreshConversationSummary } from '../db/queries/conversations'
+import { memberCount } from '../db/queries/groups'
 import { getMessage, type MessageRow } from '../db/queries/messages'
 import { conversationView, messageView } from '../views'
 import type { CoreContext, Effects } from './context'
@@ -12,7 +13,8 @@ export function viewOfConversation(ctx: CoreContext, id: string, me: string): Co
   const row = getConversation(ctx.db, id)
   if (!row) return null
   const last = row.lastMessageId ? getMessage(ctx.db, row.lastMessageId) : null
-  return conversationView(row, last ? viewOfMessage(ctx, last, me) : null)
+  const members = row.kind === 'group' ? memberCount(ctx.db, id) : undefined
+  return conversationView(row, last ? viewOfMessage(ctx, last, me) : null, members)
 }
 
 /** Inside a unit of work: bring the summary up to date and announce it after commit. */

@@ -7,6 +7,8 @@ import { commit, type CoreContext, type Effects } from './context'
 import { touchConversation, viewOfMessage } from './conversation-views'
 import { ensureConversationFor, isMember, roleIn } from './membership'
 import { confirmSent } from './sending'
+import { refreshQuotesOf } from './replies'
+import { applyGroupEvent } from './groups'
 import { admitMessage, applyWithdrawCommand } from './withdraw-receiver'
 
 const log = logger('core.inbound')
@@ -32,6 +34,8 @@ export class InboundProcessor {
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
+    /** Told after each event's commit (group ops wait for their own event). */
+    private readonly onApplied: (event: ServerEvent) => void = () => {},
   ) {}
 
   /** A fresh connection replays from the server's cursor: start applying again. */
@@ -63,6 +67,7 @@ export class InboundProcessor {
       this.connection().restart('local database error')
       return
     }
+    this.onApplied(frame.event)
     this.acknowledge(frame.seq)
   }
 
@@ -93,6 +98,11 @@ export class InboundProcessor {
 }
 
 export function applyEvent(ctx: CoreContext, fx: Effects, event: ServerEvent, me: string): void {
+  // a group event may be the one that makes me a member
+  if (event.kind === 'group') {
+    applyGroupEvent(ctx, fx, event, me)
+    return
+  }
   if (!isMember(ctx.db, event.conversationId, me)) {
     log.warn({ kind: event.kind, conversationId: event.conversationId }, 'event for a conversation I am not in; ignored')
     return
@@ -116,7 +126,7 @@ export function applyEvent(ctx: CoreContext, fx: Effects, event: ServerEvent, me
 
 function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: string): void {
   const where = { msgId: ev.id, conversationId: ev.conversationId, from: ev.from }
-  if (roleIn(ctx.db, ev.conversationId, ev.from) === null) {
+  if (roleIn(ctx.db, ev.conversationId, ev.from, ev.ts) === null) {
     log.warn(where, 'message from a non-member; ignored')
     return
   }
@@ -140,8 +150,11 @@ function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: strin
     text: ev.text,
     ts: Math.round(ev.ts),
     state: ev.from === me ? 'sent' : null,
+    replyTo: ev.replyTo ?? null,
   })
   fx.emit('message:added', { message: viewOfMessage(ctx, getMessage(ctx.db, ev.id)!, me) })
+  // Replies that arrived before what they quote (history a new member never got, say) can show it now.
+  refreshQuotesOf(ctx, fx, ev.conversationId, ev.id, me)
   touchConversation(ctx, fx, ev.conversationId, me)
 }
 

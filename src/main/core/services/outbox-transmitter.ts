@@ -1,5 +1,5 @@
 import { logger } from '../../../shared/log'
-import { REVOKE_FLAG, type ClientFrame } from '../../../shared/protocol'
+import { REVOKE_FLAG, type ClientFrame, type SendFrame } from '../../../shared/protocol'
 import { getMessage } from '../db/queries/messages'
 import { deleteOutboxEntry, listOutbox, markTransmitted, type OutboxEntry } from '../db/queries/outbox'
 import type { Connection } from '../net/connection'
@@ -23,7 +23,8 @@ export function frameFor(ctx: CoreContext, e: OutboxEntry): ClientFrame | null {
   }
   const m = getMessage(ctx.db, e.messageId)
   if (!m || m.kind !== 'text' || m.text === null) return null
-  return { type: 'send', id: e.id, conversationId: e.conversationId, text: m.text }
+  const frame: SendFrame = { type: 'send', id: e.id, conversationId: e.conversationId, text: m.text }
+  return m.quote ? { ...frame, replyTo: m.quote.id } : frame
 }
 
 /**

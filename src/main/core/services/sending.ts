@@ -9,7 +9,7 @@ import { deleteOutboxEntry, enqueue, getOutboxEntry } from '../db/queries/outbox
 import type { Connection } from '../net/connection'
 import { commit, type CoreContext, type Effects } from './context'
 import { touchConversation, viewOfMessage } from './conversation-views'
-import { ensureConversationFor } from './membership'
+import { ensureConversationFor, isMember } from './membership'
 import { frameFor, type OutboxTransmitter } from './outbox-transmitter'
 
 const log = logger('core.sending')
@@ -47,7 +47,7 @@ export class SendingService {
     private readonly outbox: OutboxTransmitter,
   ) {}
 
-  async send(args: { conversationId: string; text: string }): Promise<Result<MessageView>> {
+  async send(args: { conversationId: string; text: string; replyTo?: string }): Promise<Result<MessageView>> {
     const { ctx } = this
     const me = ctx.me()
     if (!me) return fail('NOT_SIGNED_IN', 'sign in first')
@@ -55,6 +55,14 @@ export class SendingService {
     const members = directMembers(args.conversationId)
     if (members && !members.includes(me)) return fail('NOT_ALLOWED', 'not a conversation of yours')
     if (!members && !getConversation(ctx.db, args.conversationId)) return fail('NOT_FOUND', 'no such conversation')
+    if (!members && !isMember(ctx.db, args.conversationId, me)) return fail('NOT_ALLOWED', 'you are no longer a member of this group')
+    if (args.replyTo !== undefined) {
+      const quoted = getMessage(ctx.db, args.replyTo)
+      if (!quoted || quoted.conversationId !== args.conversationId) {
+        return fail('NOT_FOUND', 'the message you reply to is not in this conversation')
+      }
+      if (quoted.kind !== 'text') return fail('NOT_FOUND', 'the message you reply to was withdrawn')
+    }
 
     const link = this.connection()
     const online = link.ready
@@ -68,6 +76,7 @@ export class SendingService {
         text: args.text,
         ts: Math.round(ctx.serverNow()),
         state: 'sending',
+        replyTo: args.replyTo ?? null,
       })
       enqueue(ctx.db, {
         id,

@@ -110,6 +110,21 @@ export class SessionService {
     return ok(null)
   }
 
+  /**
+   * Every device of this account is signed out by the server. Unlike signing out here, it
+   * needs the server: when it cannot be reached the user stays signed in and is told so,
+   * since the other devices would otherwise stay signed in unnoticed.
+   */
+  async signOutEverywhere(): Promise<Result<null>> {
+    const token = this.token
+    if (!token) return fail('NOT_SIGNED_IN', 'sign in first')
+    const revoked = await this.deps.auth.signOutEverywhere(token)
+    if (!revoked.ok) return revoked
+    // The server also closes our socket with 4001, which may have ended the session already.
+    if (this.token === token) await this.endSession('signed out everywhere')
+    return ok(null)
+  }
+
   onWelcome(w: WelcomeFrame): void {
     if (w.username !== this.user) log.error({ expected: this.user, got: w.username }, 'server welcomed another user')
     this.clockOffsetMs = w.serverTime - this.deps.now()

@@ -53,7 +53,7 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
   }
 
   // Withdraw before message: remember it, so the message is dropped when it arrives.
-  if (roleIn(db, ev.conversationId, ev.from) === null) {
+  if (roleIn(db, ev.conversationId, ev.from, ev.ts) === null) {
     log.warn({ ...where, reason: 'NOT_MEMBER' }, 'withdraw ignored')
     return
   }
@@ -74,8 +74,11 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
     messageTs: ev.target.ts,
     at: ev.ts,
   })
-  // The notice can show before the message only when the server vouches the actor wrote it.
-  if (ev.target.from === ev.from && attested.allowed) {
+  // The notice can show before the message only when the server vouches the actor wrote it,
+  // or the actor moderated the group at the time; and only where this device would have
+  // had the message (a group member joining later never had what came before).
+  const vouched = attested.allowed && (ev.target.from === ev.from || attested.as === 'admin')
+  if (vouched && roleIn(db, ev.conversationId, me, ev.target.ts) !== null) {
     ensureConversationFor(db, ev.conversationId, me, ctx.now())
     insertNotice(db, {
       id: msgId,

@@ -1,5 +1,6 @@
 import { fail, ok, type BridgeError, type BridgeErrorCode, type Result, type WithdrawOutcome } from '../../../shared/bridge'
 import { newId } from '../../../shared/ids'
+import { isModerator } from '../../../shared/group-rules'
 import { logger } from '../../../shared/log'
 import type { ErrorCode } from '../../../shared/protocol'
 import { getMessage } from '../db/queries/messages'
@@ -16,6 +17,7 @@ import type { Connection } from '../net/connection'
 import { PendingReplies } from '../net/pending-replies'
 import { commit, type CoreContext } from './context'
 import { frameFor } from './outbox-transmitter'
+import { roleIn } from './membership'
 import { removeWithdrawnMessage } from './withdrawal'
 
 const log = logger('core.withdraw-sender')
@@ -59,7 +61,9 @@ export class WithdrawSender {
         : fail('NOT_FOUND', 'no such message')
     }
     if (message.kind === 'notice') return outcome('withdrawn')
-    if (message.sender !== me) return fail('NOT_ALLOWED', 'only your own messages can be withdrawn')
+    if (message.sender !== me && !isModerator(roleIn(db, message.conversationId, me))) {
+      return fail('NOT_ALLOWED', 'only your own messages can be withdrawn (in a group, owners and admins may withdraw any)')
+    }
     const reason = args.reason ?? null
 
     const queuedSend = findOutboxFor(db, message.id, 'send')
@@ -116,7 +120,9 @@ export class WithdrawSender {
       deleteOutboxEntry(ctx.db, entry.id)
       const message = getMessage(ctx.db, entry.messageId)
       if (me && message?.kind === 'text') {
-        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: frame.ts, keepDraft: true }, me)
+        // Re-edit is for one's own words: a moderator keeps nothing of what they removed.
+        const keepDraft = message.sender === me
+        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: frame.ts, keepDraft }, me)
       }
     })
     log.info({ msgId: entry.messageId }, 'withdrawn')

@@ -6,6 +6,7 @@ import { putTombstone } from '../db/queries/tombstones'
 import type { CoreContext, Effects } from './context'
 import { touchConversation, viewOfMessage } from './conversation-views'
 import { roleIn } from './membership'
+import { refreshQuotesOf } from './replies'
 
 export interface WithdrawCheck {
   actor: string
@@ -26,7 +27,7 @@ export function judgeWithdraw(ctx: CoreContext, c: WithdrawCheck): WithdrawDecis
   return decideWithdraw({
     actor: c.actor,
     author: c.author,
-    actorRole: roleIn(ctx.db, c.conversationId, c.actor),
+    actorRole: roleIn(ctx.db, c.conversationId, c.actor, c.at),
     messageTs: c.messageTs,
     now: c.at,
     windowSeconds: windows.recallWindowSeconds,
@@ -72,7 +73,7 @@ export function removeWithdrawnMessage(ctx: CoreContext, fx: Effects, r: Removal
   touchConversation(ctx, fx, m.conversationId, me)
 }
 
-/** Announce the notice that now stands where message `id` was. */
+/** Announce the notice that now stands where message `id` was, and the replies that quote it. */
 export function emitNotice(ctx: CoreContext, fx: Effects, id: string, me: string): void {
   const notice = getMessage(ctx.db, id)
   if (!notice) return
@@ -81,4 +82,5 @@ export function emitNotice(ctx: CoreContext, fx: Effects, id: string, me: string
     messageId: id,
     notice: viewOfMessage(ctx, notice, me),
   })
+  refreshQuotesOf(ctx, fx, notice.conversationId, id, me)
 }

@@ -7,6 +7,8 @@ import type { AuthApi } from '../net/auth-client'
 export class FakeAuth implements AuthApi {
   readonly accounts = new Map<string, string>()
   readonly revoked: string[] = []
+  /** Tokens whose user was signed out everywhere. */
+  readonly revokedEverywhere: string[] = []
   unreachable = false
 
   async signUp(body: CredentialsBody): Promise<Result<SessionResponse>> {
@@ -25,6 +27,12 @@ export class FakeAuth implements AuthApi {
   async signOut(token: string): Promise<Result<null>> {
     if (this.unreachable) return fail('SERVER_UNREACHABLE', 'down')
     this.revoked.push(token)
+    return ok(null)
+  }
+
+  async signOutEverywhere(token: string): Promise<Result<null>> {
+    if (this.unreachable) return fail('SERVER_UNREACHABLE', 'down')
+    this.revokedEverywhere.push(token)
     return ok(null)
   }
 

@@ -52,6 +52,7 @@ interface EventRow {
   m_sender: string
   m_ts: number
   m_text: string
+  m_reply_to: string | null
   m_delivered_at: number | null
   t_msg_id: string | null
   t_conversation_id: string
@@ -73,7 +74,7 @@ interface EventRow {
 const EVENTS_AFTER = `
   SELECT e.seq, e.kind,
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.sender AS m_sender, m.ts AS m_ts,
-         m.text AS m_text, m.delivered_at AS m_delivered_at,
+         m.text AS m_text, m.reply_to AS m_reply_to, m.delivered_at AS m_delivered_at,
          t.msg_id AS t_msg_id, t.conversation_id AS t_conversation_id, t.author AS t_author,
          t.message_ts AS t_message_ts, t.withdrawn_by AS t_withdrawn_by, t.withdrawn_at AS t_withdrawn_at,
          t.cmd_id AS t_cmd_id, t.chat_type AS t_chat_type, t.reason AS t_reason,
@@ -110,6 +111,7 @@ function toStoredEvent(username: string, row: EventRow): StoredEvent {
           from: row.m_sender,
           ts: row.m_ts,
           text: row.m_text,
+          ...(row.m_reply_to === null ? {} : { replyTo: row.m_reply_to }),
         },
       }
     case 'receipt':

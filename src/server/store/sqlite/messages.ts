@@ -90,12 +90,13 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
   if (!isCurrentVersion(db, message.conversationId, message.groupVersion)) return { kind: 'stale' }
 
   const ts = nextTimestamp(db, message.now)
-  prepare(db, 'INSERT INTO messages (id, conversation_id, sender, ts, text) VALUES (?, ?, ?, ?, ?)').run(
+  prepare(db, 'INSERT INTO messages (id, conversation_id, sender, ts, text, reply_to) VALUES (?, ?, ?, ?, ?, ?)').run(
     message.id,
     message.conversationId,
     message.sender,
     ts,
     message.text,
+    message.replyTo ?? null,
   )
   const deliveries = message.members.map((member) => appendEvent(db, member, 'message', message.id))
   return { kind: 'appended', ts, deliveries }

@@ -103,6 +103,21 @@ describe('002-groups', () => {
   })
 })
 
+describe('003-replies', () => {
+  it('adds a nullable reply_to to messages, keeping existing rows', () => {
+    const db = new Database(':memory:')
+    migrate(db, MIGRATIONS.slice(0, 2))
+    db.exec(`
+      INSERT INTO users (username, password_hash, created_at) VALUES ('alice', 'x', 1);
+      INSERT INTO messages (id, conversation_id, sender, ts, text) VALUES ('m1', 'dm:alice:bob', 'alice', 1, 'hi');`)
+    expect(migrate(db, MIGRATIONS.slice(0, 3))).toBe(3)
+    expect(db.prepare('SELECT id, reply_to FROM messages').all()).toEqual([{ id: 'm1', reply_to: null }])
+    db.prepare("INSERT INTO messages (id, conversation_id, sender, ts, text, reply_to) VALUES ('m2', 'dm:alice:bob', 'alice', 2, 're', 'm1')").run()
+    expect(tables(db).messages).toEqual({ strict: 1 })
+    db.close()
+  })
+})
+
 describe('migrate', () => {
   it('rolls a failing migration back completely', () => {
     const db = new Database(':memory:')

@@ -70,6 +70,11 @@ export function ensureConversation(db: Database, c: NewConversation): boolean {
   return info.changes > 0
 }
 
+/** A group's name as the server last sent it. */
+export function setConversationTitle(db: Database, id: string, title: string): void {
+  stmt(db, 'UPDATE conversations SET title = ? WHERE id = ? AND title <> ?').run(title, id, title)
+}
+
 /**
  * Recompute the preview and the unread count from the messages themselves, so they
  * cannot drift from what is stored (a withdrawn unread message stops counting).

@@ -1,0 +1,568 @@
+/**
+ * The end-to-end fault campaign: client cores in child processes chat through a real
+ * server process while the harness SIGKILLs and restarts the server, SIGKILLs and
+ * restarts clients, and drops client sockets, all at random moments. Every message and
+ * withdraw goes through the bridge, as the renderer would call it.
+ *
+ * What is checked:
+ * - after every client kill: `PRAGMA integrity_check` of the files it left behind; after
+ *   its restart, every message the server had acknowledged to its sender reaches it again
+ *   (resync), and nothing it had already withdrawn comes back;
+ * - throughout: once a client emitted `message:withdrawn` for a message (or had it as a
+ *   notice on disk), it never emits `message:added` for it again; a client that was down
+ *   from before a message was sent until after its withdraw was acknowledged never emits
+ *   `message:added` for it at all; no client emits `message:added` twice for one id;
+ * - at the end, in every client database (read from disk): exactly the messages that were
+ *   sent and not withdrawn, each once, no withdrawn one as text, the same order in every
+ *   member's database, and each sender's messages in the order they were sent; empty
+ *   outboxes; every own message acknowledged.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { directConversationId } from '../../src/shared/protocol'
+import { databasePath } from '../../src/main/core/db/open'
+import { ClientProcess, type RecordedEvent } from './client-process'
+import { Rng, UNICODE_SAMPLES } from './fuzz-frames'
+import { type ServerProcess, serverErrors } from './server-process'
+
+export interface ExactlyOnceOptions {
+  clients: number
+  messages: number
+  withdraws: number
+  serverKills: number
+  clientKills: number
+  socketDrops: number
+  seed?: number
+  /** Messages a client may have waiting for the server's ack before the harness holds back. */
+  backlog?: number
+}
+
+export interface ExactlyOnceReport {
+  seed: number
+  clients: number
+  messages: number
+  withdraws: number
+  serverKills: number
+  clientKills: number
+  socketDrops: number
+  /** Client kills after which the files passed integrity_check. */
+  integrityOk: number
+  /** Sends and withdraws whose reply a client kill swallowed (decided afterwards from the database). */
+  unknownOutcomes: number
+  /** Cases where a receiver was down from before a send until after its withdraw was acknowledged. */
+  offlineWithdraws: number
+  lost: number
+  duplicated: number
+  resurrected: number
+  reordered: number
+  problems: string[]
+  serverErrors: string[]
+  durationMs: number
+}
+
+interface Tracked {
+  token: string
+  id: string | null
+  sender: string
+  conversationId: string
+  /** Harness clock when the send was requested. */
+  requestedAt: number
+  /** 'unknown': the sender died before answering; decided from its database when it is back. */
+  status: 'pending' | 'stored' | 'unknown' | 'never'
+  withdraw: 'none' | 'pending' | 'unknown' | 'done'
+  /** Harness clock when the server acknowledged the withdraw, if the call said so. */
+  withdrawAckedAt: number | null
+}
+
+interface Participant {
+  name: string
+  proc: ClientProcess
+  busy: boolean
+  /** Harness clock intervals when the process was dead: [killedAt, restartedAt]. */
+  deaths: Array<[number, number]>
+  /** Tokens of sends in flight when it was killed. */
+  sends: Tracked[]
+}
+
+const SETTLE_TIMEOUT_MS = 240_000
+const RESYNC_TIMEOUT_MS = 120_000
+
+export async function runExactlyOnceCampaign(server: ServerProcess, opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
+  const seed = opts.seed ?? Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 32))
+  const rng = new Rng(seed)
+  const started = performance.now()
+  const now = () => performance.now()
+  const report: ExactlyOnceReport = {
+    seed,
+    clients: opts.clients,
+    messages: 0,
+    withdraws: 0,
+    serverKills: 0,
+    clientKills: 0,
+    socketDrops: 0,
+    integrityOk: 0,
+    unknownOutcomes: 0,
+    offlineWithdraws: 0,
+    lost: 0,
+    duplicated: 0,
+    resurrected: 0,
+    reordered: 0,
+    problems: [],
+    serverErrors: [],
+    durationMs: 0,
+  }
+  const problem = (text: string) => {
+    if (report.problems.length < 100) report.problems.push(text)
+  }
+  const background = new Set<Promise<void>>()
+  const spawnTask = (task: () => Promise<void>) => {
+    const p = task().catch((err: unknown) => problem(`task failed: ${(err as Error).stack ?? String(err)}`))
+    background.add(p)
+    void p.finally(() => background.delete(p))
+  }
+
+  // ---------------------------------------------------------------- people
+  const profilesRoot = mkdtempSync(path.join(tmpdir(), 'parley-faults-profiles-'))
+  const suffix = seed.toString(36).slice(0, 5)
+  const people: Participant[] = Array.from({ length: opts.clients }, (_, i) => {
+    const name = `p${i}_${suffix}`
+    return { name, proc: new ClientProcess(name, path.join(profilesRoot, name), server.url), busy: false, deaths: [], sends: [] }
+  })
+  const byName = new Map(people.map((p) => [p.name, p]))
+  const tracked: Tracked[] = []
+  const byToken = new Map<string, Tracked>()
+  const byId = new Map<string, Tracked>()
+  /** Per sender, tracked messages in the order their sends were requested. */
+  const sendOrder = new Map<string, Tracked[]>(people.map((p) => [p.name, []]))
+  /** Ids of messages whose sender showed them as sent: the server acknowledged them. */
+  const confirmedIds = new Set<string>()
+  const isConfirmed = (t: Tracked) => t.id !== null && confirmedIds.has(t.id)
+  let serverBusy = false
+
+  for (const p of people) {
+    await p.proc.start()
+    const signed = await p.proc.call('signUp', { username: p.name, password: 'fault-run-password' })
+    if (!signed?.ok) throw new Error(`sign-up of ${p.name} failed: ${JSON.stringify(signed)}`)
+    watchEvents(p)
+  }
+  for (const p of people) {
+    for (const q of people) if (q !== p) await p.proc.call('openDirect', { username: q.name })
+  }
+
+  // ---------------------------------------------------------------- the run
+  const faults = schedule()
+  let issuedWithdraws = 0
+  const withdrawShare = opts.withdraws / opts.messages
+  while (report.messages < opts.messages) {
+    while (faults.length > 0 && faults[0]!.at <= report.messages) runFault(faults.shift()!.kind)
+    let progressed = false
+    for (const p of people) {
+      if (!p.proc.running || p.busy || backlogOf(p) >= (opts.backlog ?? 40)) continue
+      void send(p)
+      progressed = true
+      if (rng.chance(withdrawShare * 1.05)) if (withdrawOne(p)) issuedWithdraws++
+    }
+    await new Promise((r) => setTimeout(r, progressed ? 15 : 50))
+  }
+  for (const f of faults) runFault(f.kind)
+  // top up withdraws to the target, from whoever is up
+  while (report.withdraws + pendingWithdrawCalls() < opts.withdraws) {
+    const p = people.find((x) => x.proc.running && !x.busy && candidates(x).length > 0)
+    if (!p) {
+      await new Promise((r) => setTimeout(r, 100))
+      continue
+    }
+    withdrawOne(p)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  while (background.size > 0) await Promise.all([...background])
+  if (!server.running) await server.start()
+  for (const p of people) if (!p.proc.running) await restart(p)
+  await settle()
+  for (const p of people) await p.proc.stop()
+  verifyFinal()
+  report.serverErrors = serverErrors(server.log())
+  report.durationMs = Math.round(now() - started)
+  rmSync(profilesRoot, { recursive: true, force: true })
+  return report
+
+  // ---------------------------------------------------------------- actions
+
+  function backlogOf(p: Participant): number {
+    let n = 0
+    for (const t of sendOrder.get(p.name)!.slice(-200)) if (t.status !== 'never' && !isConfirmed(t) && t.withdraw === 'none') n++
+    return n
+  }
+
+  async function send(p: Participant): Promise<void> {
+    const others = people.filter((q) => q !== p)
+    const peer = rng.pick(others)
+    const token = `t${tracked.length.toString(36)}x${rng.int(0, 1e9).toString(36)}`
+    const t: Tracked = {
+      token,
+      id: null,
+      sender: p.name,
+      conversationId: directConversationId(p.name, peer.name),
+      requestedAt: now(),
+      status: 'pending',
+      withdraw: 'none',
+      withdrawAckedAt: null,
+    }
+    tracked.push(t)
+    byToken.set(token, t)
+    sendOrder.get(p.name)!.push(t)
+    report.messages++
+    const text = `${token} ${rng.pick(UNICODE_SAMPLES)} ${'·'.repeat(rng.int(0, 40))}`
+    const result = await p.proc.call('sendMessage', { conversationId: t.conversationId, text })
+    if (result === null) {
+      t.status = 'unknown'
+      report.unknownOutcomes++
+      return
+    }
+    if (!result.ok) {
+      problem(`send by ${p.name} refused: ${result.error.code} ${result.error.message}`)
+      t.status = 'never'
+      report.messages--
+      return
+    }
+    t.id = result.value.id
+    t.status = 'stored'
+    byId.set(t.id, t)
+  }
+
+  function candidates(p: Participant): Tracked[] {
+    return sendOrder
+      .get(p.name)!
+      .slice(-60)
+      .filter((t) => t.status === 'stored' && t.withdraw === 'none')
+  }
+
+  function pendingWithdrawCalls(): number {
+    return tracked.filter((t) => t.withdraw === 'pending').length
+  }
+
+  function withdrawOne(p: Participant): boolean {
+    const options = candidates(p)
+    if (options.length === 0) return false
+    const t = rng.pick(options)
+    t.withdraw = 'pending'
+    void (async () => {
+      const result = await p.proc.call('withdrawMessage', { messageId: t.id! })
+      if (result === null) {
+        t.withdraw = 'unknown'
+        report.unknownOutcomes++
+        return
+      }
+      if (!result.ok) {
+        problem(`withdraw of ${t.id} by ${p.name} refused: ${result.error.code} ${result.error.message}`)
+        t.withdraw = 'none'
+        return
+      }
+      t.withdraw = 'done'
+      report.withdraws++
+      if (result.value.outcome === 'withdrawn') t.withdrawAckedAt = now()
+    })()
+    return true
+  }
+
+  function schedule(): Array<{ at: number; kind: 'server' | 'client' | 'drop' }> {
+    const plan: Array<{ at: number; kind: 'server' | 'client' | 'drop' }> = []
+    const spread = (count: number, kind: 'server' | 'client' | 'drop') => {
+      for (let i = 0; i < count; i++) plan.push({ at: Math.floor(((i + rng.next()) / count) * opts.messages * 0.97), kind })
+    }
+    spread(opts.serverKills, 'server')
+    spread(opts.clientKills, 'client')
+    spread(opts.socketDrops, 'drop')
+    return plan.sort((a, b) => a.at - b.at)
+  }
+
+  function runFault(kind: 'server' | 'client' | 'drop'): void {
+    if (kind === 'drop') {
+      const up = people.filter((p) => p.proc.running && !p.busy)
+      if (up.length === 0) return
+      report.socketDrops++
+      void rng.pick(up).proc.dropSocket()
+      return
+    }
+    if (kind === 'server') {
+      report.serverKills++
+      spawnTask(async () => {
+        // one outage at a time: a kill due while the server is down waits for it to be back
+        while (serverBusy) await new Promise((r) => setTimeout(r, 50))
+        serverBusy = true
+        try {
+          await server.kill()
+          await new Promise((r) => setTimeout(r, rng.int(100, 1_500)))
+          await server.start()
+        } finally {
+          serverBusy = false
+        }
+      })
+      return
+    }
+    report.clientKills++
+    spawnTask(async () => {
+      let up = people.filter((p) => p.proc.running && !p.busy)
+      while (up.length === 0) {
+        await new Promise((r) => setTimeout(r, 50))
+        up = people.filter((p) => p.proc.running && !p.busy)
+      }
+      const victim = rng.pick(up)
+      victim.busy = true
+      const killedAt = now()
+      await victim.proc.kill()
+      const snapshot = inspectAfterCrash(victim)
+      await new Promise((r) => setTimeout(r, rng.int(200, 1_500)))
+      await restart(victim)
+      victim.deaths.push([killedAt, now()])
+      victim.busy = false
+      if (snapshot) await resync(victim, snapshot, killedAt)
+    })
+  }
+
+  async function restart(p: Participant): Promise<void> {
+    await p.proc.start(server.url)
+    decideUnknowns(p)
+  }
+
+  // ---------------------------------------------------------------- what a kill left behind
+
+  interface Snapshot {
+    notices: Set<string>
+  }
+
+  /** Integrity of the files as the kill left them (checked on a copy, so nothing recovers them in place first). */
+  function inspectAfterCrash(p: Participant): Snapshot | null {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-client-integrity-'))
+    try {
+      const file = databasePath(p.proc.profileDir)
+      for (const suffix of ['', '-wal']) if (existsSync(file + suffix)) copyFileSync(file + suffix, path.join(dir, `parley.db${suffix}`))
+      const db = new BetterSqlite3(path.join(dir, 'parley.db'))
+      try {
+        const result = db.pragma('integrity_check', { simple: true })
+        if (result === 'ok') report.integrityOk++
+        else problem(`${p.name}: integrity_check after kill: ${String(result)}`)
+        const notices = db.prepare("SELECT id FROM messages WHERE kind = 'notice'").pluck().all() as string[]
+        return { notices: new Set(notices) }
+      } finally {
+        db.close()
+      }
+    } catch (err) {
+      problem(`${p.name}: cannot inspect its files after a kill: ${(err as Error).message}`)
+      return null
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  /** Sends and withdraws whose answer died with the process: the database says whether they happened. */
+  function decideUnknowns(p: Participant): void {
+    readDb(p, (db) => {
+      const byText = db.prepare("SELECT id FROM messages WHERE sender = ? AND kind = 'text' AND text LIKE ? || ' %'").pluck()
+      for (const t of sendOrder.get(p.name)!) {
+        if (t.status !== 'unknown') continue
+        const ids = byText.all(p.name, t.token) as string[]
+        if (ids.length > 1) (report.duplicated++, problem(`${p.name} stored ${t.token} ${ids.length} times`))
+        if (ids.length === 0) {
+          // never committed: it does not exist (a withdraw of it is impossible)
+          t.status = 'never'
+          report.messages--
+          report.unknownOutcomes--
+          continue
+        }
+        t.id = ids[0]!
+        t.status = 'stored'
+        byId.set(t.id, t)
+        const state = db.prepare('SELECT state FROM messages WHERE id = ?').pluck().get(t.id)
+        if (state === 'sent' || state === 'delivered') confirmedIds.add(t.id)
+      }
+      const isNotice = db.prepare("SELECT 1 FROM messages WHERE id = ? AND kind = 'notice'").pluck()
+      const queuedCmd = db.prepare("SELECT 1 FROM outbox WHERE kind = 'cmd' AND message_id = ?").pluck()
+      for (const t of sendOrder.get(p.name)!) {
+        if (t.withdraw !== 'unknown') continue
+        if (isNotice.get(t.id) || queuedCmd.get(t.id)) {
+          t.withdraw = 'done'
+          report.withdraws++
+        } else {
+          t.withdraw = 'none'
+        }
+      }
+    })
+  }
+
+  /** After a restart: what the server had acknowledged before the kill reaches this client again, and no notice turns back into text. */
+  async function resync(p: Participant, snapshot: Snapshot, killedAt: number): Promise<void> {
+    const expected = tracked.filter(
+      (t) => isConfirmed(t) && t.requestedAt < killedAt && t.conversationId.split(':').includes(p.name),
+    )
+    const deadline = now() + RESYNC_TIMEOUT_MS
+    for (;;) {
+      const missing = readDb(p, (db) => {
+        const has = db.prepare('SELECT kind FROM messages WHERE id = ?').pluck()
+        for (const id of snapshot.notices) {
+          if (has.get(id) === 'text') (report.resurrected++, problem(`${p.name}: ${id} was a notice before the kill and is text after it`))
+        }
+        snapshot.notices.clear()
+        return expected.filter((t) => has.get(t.id) === undefined)
+      })
+      if (missing === null || missing.length === 0) return
+      if (now() > deadline) {
+        report.lost += missing.length
+        problem(`${p.name}: after its restart ${missing.length} acknowledged messages never came back, e.g. ${missing[0]!.id}`)
+        return
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function watchEvents(p: Participant): void {
+    const withdrawnHere = new Set<string>()
+    const addedHere = new Set<string>()
+    p.proc.onEvent((e: RecordedEvent) => {
+      if (e.name === 'message:updated') {
+        const m = (e as RecordedEvent<'message:updated'>).payload.message
+        const t = byId.get(m.id)
+        if (m.sender === p.name && (m.state === 'sent' || m.state === 'delivered')) confirmedIds.add(m.id)
+        return
+      }
+      if (e.name === 'message:withdrawn') {
+        withdrawnHere.add((e as RecordedEvent<'message:withdrawn'>).payload.messageId)
+        return
+      }
+      if (e.name !== 'message:added') return
+      const m = (e as RecordedEvent<'message:added'>).payload.message
+      if (m.kind !== 'text') return
+      if (addedHere.has(m.id)) (report.duplicated++, problem(`${p.name} emitted message:added twice for ${m.id}`))
+      addedHere.add(m.id)
+      if (withdrawnHere.has(m.id)) (report.resurrected++, problem(`${p.name} showed ${m.id} after it had withdrawn it`))
+      const t = byId.get(m.id) ?? byToken.get(m.text?.split(' ')[0] ?? '')
+      if (t && t.sender !== p.name && t.withdrawAckedAt !== null) {
+        // down from before it was sent until after its withdraw was acknowledged: it must never have appeared
+        const downThroughout = p.deaths.some(([from, to]) => from < t.requestedAt && to > t.withdrawAckedAt!)
+        if (downThroughout) (report.resurrected++, problem(`${p.name} showed ${m.id}, withdrawn while it was down`))
+      }
+    })
+  }
+
+  // ---------------------------------------------------------------- the end state
+
+  function expectedFor(p: Participant) {
+    const mine = tracked.filter((t) => t.status === 'stored' && t.conversationId.split(':').includes(p.name))
+    return {
+      alive: mine.filter((t) => t.withdraw !== 'done'),
+      withdrawn: mine.filter((t) => t.withdraw === 'done'),
+    }
+  }
+
+  async function settle(): Promise<void> {
+    const deadline = now() + SETTLE_TIMEOUT_MS
+    let why = ''
+    while (now() < deadline) {
+      why = ''
+      for (const p of people) {
+        const { alive, withdrawn } = expectedFor(p)
+        const state = readDb(p, (db) => ({
+          outbox: db.prepare('SELECT count(*) FROM outbox').pluck().get() as number,
+          text: new Set(db.prepare("SELECT id FROM messages WHERE kind = 'text'").pluck().all() as string[]),
+          unsent: db.prepare("SELECT count(*) FROM messages WHERE sender = ? AND kind = 'text' AND state NOT IN ('sent', 'delivered')").pluck().get(p.name) as number,
+        }))
+        if (!state) {
+          why = `${p.name}: database busy`
+          continue
+        }
+        const missing = alive.filter((t) => !state.text.has(t.id!)).length
+        const stillText = withdrawn.filter((t) => state.text.has(t.id!)).length
+        if (state.outbox || missing || stillText || state.unsent) {
+          why = `${p.name}: outbox ${state.outbox}, missing ${missing}, withdrawn still shown ${stillText}, unacknowledged ${state.unsent}`
+        }
+      }
+      if (!why) return
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    problem(`did not settle: ${why}`)
+  }
+
+  function verifyFinal(): void {
+    const orderIn = new Map<string, string[]>()
+    for (const p of people) {
+      const { alive, withdrawn } = expectedFor(p)
+      readDb(p, { writable: true }, (db) => {
+        const integrity = db.pragma('integrity_check', { simple: true })
+        if (integrity !== 'ok') problem(`${p.name}: final integrity_check: ${String(integrity)}`)
+        const rows = db
+          .prepare("SELECT id, conversation_id AS c, sender, kind, text FROM messages WHERE conversation_id LIKE 'dm:%' ORDER BY conversation_id, ts, id")
+          .all() as Array<{ id: string; c: string; sender: string; kind: string; text: string | null }>
+        const text = rows.filter((r) => r.kind === 'text')
+        const present = new Map(text.map((r) => [r.id, r]))
+        for (const t of alive) {
+          const row = present.get(t.id!)
+          if (!row) (report.lost++, problem(`${p.name}: ${t.id} (${t.token} from ${t.sender}) is missing`))
+          else if (!row.text?.startsWith(`${t.token} `) || row.sender !== t.sender) problem(`${p.name}: ${t.id} holds the wrong text or sender`)
+        }
+        for (const t of withdrawn) {
+          if (present.has(t.id!)) (report.resurrected++, problem(`${p.name}: withdrawn ${t.id} is still there`))
+          const row = rows.find((r) => r.id === t.id)
+          if (t.sender === p.name && row?.kind !== 'notice') problem(`${p.name}: no notice for its withdrawn ${t.id}`)
+        }
+        const known = new Set(alive.map((t) => t.id))
+        const tokens = new Map<string, number>()
+        for (const r of text) {
+          if (!known.has(r.id)) problem(`${p.name}: unexpected message ${r.id}: ${r.text?.slice(0, 30)}`)
+          const token = r.text?.split(' ')[0] ?? ''
+          tokens.set(token, (tokens.get(token) ?? 0) + 1)
+        }
+        for (const [token, n] of tokens) if (n > 1) (report.duplicated++, problem(`${p.name}: ${token} stored ${n} times`))
+        // the same conversation reads the same everywhere, and each sender's messages keep their order
+        for (const r of text) {
+          const key = `${p.name}|${r.c}`
+          if (!orderIn.has(key)) orderIn.set(key, [])
+          orderIn.get(key)!.push(r.id)
+        }
+      })
+    }
+    const conversations = new Set([...orderIn.keys()].map((k) => k.split('|')[1]!))
+    for (const c of conversations) {
+      const [a, b] = c.slice(3).split(':') as [string, string]
+      const seqA = orderIn.get(`${a}|${c}`) ?? []
+      const seqB = orderIn.get(`${b}|${c}`) ?? []
+      if (JSON.stringify(seqA) !== JSON.stringify(seqB)) (report.reordered++, problem(`${c}: ${a} and ${b} disagree on the order`))
+      for (const sender of [a, b]) {
+        const expected = sendOrder
+          .get(sender)!
+          .filter((t) => t.conversationId === c && t.status === 'stored' && t.withdraw !== 'done')
+          .map((t) => t.id)
+        const actual = seqA.filter((id) => byId.get(id)?.sender === sender)
+        if (JSON.stringify(expected) !== JSON.stringify(actual)) {
+          report.reordered++
+          const at = expected.findIndex((id, i) => actual[i] !== id)
+          problem(`${c}: ${sender}'s messages out of order from #${at}: expected ${expected[at]}, found ${actual[at]}`)
+        }
+      }
+    }
+    // a withdraw acknowledged while the receiver was down throughout: counted, to show the case was exercised
+    for (const t of tracked) {
+      if (t.withdrawAckedAt === null) continue
+      const receiver = byName.get(t.conversationId.slice(3).split(':').find((n) => n !== t.sender)!)!
+      if (receiver.deaths.some(([from, to]) => from < t.requestedAt && to > t.withdrawAckedAt!)) report.offlineWithdraws++
+    }
+  }
+
+  /** Read-only while its core runs; `writable` once it is stopped (a read-only open cannot recover a WAL). */
+  function readDb<T>(p: Participant, ...args: [(db: BetterSqlite3.Database) => T] | [{ writable: boolean }, (db: BetterSqlite3.Database) => T]): T | null {
+    const [mode, read] = args.length === 1 ? [{ writable: false }, args[0]] : args
+    let db: BetterSqlite3.Database | null = null
+    try {
+      db = new BetterSqlite3(databasePath(p.proc.profileDir), { readonly: !mode.writable, fileMustExist: true })
+      return read(db)
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return null
+      throw err
+    } finally {
+      db?.close()
+    }
+  }
+}

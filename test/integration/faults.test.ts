@@ -1,0 +1,39 @@
+/**
+ * Exactly-once under faults, bounded form of test/faults/exactly-once.test.ts: two client
+ * cores in child processes chat through a real server process while the server is
+ * SIGKILLed and restarted, clients are SIGKILLed and restarted, and sockets are dropped.
+ * FAULT_SEED reproduces a run (the seed is printed).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { runExactlyOnceCampaign } from '../helpers/exactly-once-run'
+import { publishFigures } from '../helpers/figures'
+import { launchServer, type ServerProcess } from '../helpers/server-process'
+
+let server: ServerProcess
+beforeAll(async () => {
+  server = await launchServer({ args: ['--recall-window-seconds', '0'] })
+})
+afterAll(() => server?.dispose())
+
+it('delivers every message exactly once and every withdraw for good, through kills and drops', { timeout: 240_000 }, async () => {
+  const report = await runExactlyOnceCampaign(server, {
+    clients: 2,
+    messages: 300,
+    withdraws: 30,
+    serverKills: 3,
+    clientKills: 20,
+    socketDrops: 20,
+  })
+  publishFigures('exactly-once-bounded', report)
+  expect(report.problems).toEqual([])
+  expect(report.serverErrors).toEqual([])
+  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected, reordered: report.reordered }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    resurrected: 0,
+    reordered: 0,
+  })
+  expect(report.integrityOk).toBe(report.clientKills)
+  expect(report.messages).toBeGreaterThanOrEqual(300)
+  expect(report.withdraws).toBeGreaterThanOrEqual(30)
+})
