@@ -7,6 +7,7 @@
  *   --markdown     print the table as Markdown (for docs/performance.md)
  *   --list         list the benchmarks
  */
+import './lib/quiet-logs'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,11 +15,14 @@ import path from 'node:path'
 import { ROOT } from './lib/child'
 import { renderTable, type TableRow } from './lib/table'
 import type { Benchmark } from './lib/types'
+import { catchUp } from './catch-up'
+import { clientStore } from './client-store'
 import { relay } from './relay'
 import { serverMemory } from './server-memory'
+import { withdrawLatency } from './withdraw-latency'
 
 /** In the order of the issue; cheap-to-reason-about ones first. */
-const BENCHMARKS: Benchmark[] = [relay, serverMemory]
+const BENCHMARKS: Benchmark[] = [withdrawLatency, relay, clientStore, catchUp, serverMemory]
 
 interface Outcome {
   name: string

@@ -40,7 +40,7 @@ export async function startChild(script: string, config: unknown, logFile: strin
   const child = spawn(process.execPath, [...extra, '--expose-gc', '--import', 'tsx', path.join(ROOT, script)], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', logFd, 'ipc'],
-    env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), PARLEY_LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'info' },
   })
   closeSync(logFd)
   live.add(child)

@@ -10,7 +10,7 @@
  * as exceptions that Electron would flatten into strings.
  */
 import { z } from 'zod'
-import { ConversationId, GroupConversationId, GroupRole, Id, MAX_GROUP_MEMBERS, MAX_REASON_LENGTH, MAX_TEXT_LENGTH } from './protocol'
+import { ConversationId, GroupConversationId, GroupRole, Id, MAX_GROUP_MEMBERS, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, wellFormed } from './protocol'
 import type { Role } from './recall'
 
 // ---------------------------------------------------------------- results and errors
@@ -281,7 +281,8 @@ export const invokes = {
     args: z
       .object({
         conversationId: ConversationId,
-        text: z.string().max(MAX_TEXT_LENGTH),
+        // stored as the other members will get it (see wellFormed)
+        text: z.string().overwrite(wellFormed).max(MAX_TEXT_LENGTH),
         /** Reply to this message of the same conversation (it must not be withdrawn). */
         replyTo: Id.optional(),
       })
@@ -303,7 +304,7 @@ export const invokes = {
   withdrawMessage: {
     channel: 'message:withdraw',
     args: z
-      .object({ messageId: Id, reason: z.string().max(MAX_REASON_LENGTH).optional() })
+      .object({ messageId: Id, reason: z.string().overwrite(wellFormed).max(MAX_REASON_LENGTH).optional() })
       .strict(),
     result: returns<{ outcome: WithdrawOutcome }>(),
   },
@@ -319,7 +320,7 @@ export const invokes = {
     channel: 'group:create',
     /** `members`: the others, as typed (lowercased and trimmed in main); the creator becomes the owner. */
     args: z
-      .object({ name: z.string().max(256), members: z.array(z.string().max(64)).max(MAX_GROUP_MEMBERS) })
+      .object({ name: z.string().overwrite(wellFormed).max(256), members: z.array(z.string().max(64)).max(MAX_GROUP_MEMBERS) })
       .strict(),
     result: returns<ConversationView>(),
   },

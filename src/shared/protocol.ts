@@ -43,7 +43,20 @@ export function directMembers(conversationId: string): [string, string] | null {
   return m ? [m[1]!, m[2]!] : null
 }
 
-export const Text = z.string().min(1).max(MAX_TEXT_LENGTH)
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * Lone UTF-16 surrogates are not text, and UTF-8 storage cannot keep them: SQLite hands
+ * each back as three U+FFFD, so a 10,000-unit text would come back as 30,000 (beyond
+ * MAX_TEXT_LENGTH and MAX_FRAME_BYTES: every member's client would refuse the event on
+ * every replay). Free text is therefore made well-formed where it is parsed, each lone
+ * surrogate becoming one U+FFFD (String.prototype.toWellFormed, which is ES2024).
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD')
+}
+
+export const Text = z.string().overwrite(wellFormed).min(1).max(MAX_TEXT_LENGTH)
 
 // ---------------------------------------------------------------- groups
 
@@ -62,6 +75,7 @@ export function isGroupConversationId(conversationId: string): boolean {
 export const GroupRole = z.enum(['owner', 'admin', 'member'])
 export const GroupName = z
   .string()
+  .overwrite(wellFormed)
   .max(MAX_GROUP_NAME_LENGTH)
   .refine((name) => name.trim().length > 0, 'a group needs a name')
 
@@ -82,7 +96,7 @@ export const REVOKE_FLAG = 'REVOKE_FLAG'
 
 export const RevokeExt = z.object({
   msgId: Id,
-  reason: z.string().max(MAX_REASON_LENGTH).optional(),
+  reason: z.string().overwrite(wellFormed).max(MAX_REASON_LENGTH).optional(),
 })
 
 // ---------------------------------------------------------------- client → server

@@ -86,8 +86,8 @@ interface Participant {
   sends: Tracked[]
 }
 
-const SETTLE_TIMEOUT_MS = 240_000
-const RESYNC_TIMEOUT_MS = 120_000
+const SETTLE_TIMEOUT_MS = 90_000
+const RESYNC_TIMEOUT_MS = 60_000
 
 export async function runExactlyOnceCampaign(server: ServerProcess, opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
   const seed = opts.seed ?? Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 32))

@@ -5,6 +5,7 @@ import { provideBridge } from './bridge/provide'
 import { createWebBridge } from './bridge/web-bridge'
 import { createParleyI18n } from './i18n'
 import { useSessionStore } from './stores/session'
+import { useSettingsStore } from './stores/settings'
 
 // Electron's preload provides the bridge; without it we are in browser mode and talk
 // to the headless host over its WebSocket.
@@ -24,6 +25,7 @@ if (web) {
   window.addEventListener('pagehide', () => web.dispose())
 }
 void session.load()
+void useSettingsStore(pinia).load()
 
 app.config.errorHandler = (err, _instance, info) => {
   console.error(`parley: unhandled error in ${info}`, err)

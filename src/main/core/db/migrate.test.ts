@@ -7,6 +7,7 @@ import { tempProfile } from '../testing/harness'
 import { DatabaseTooNewError, latestVersion, schemaVersion } from './migrate'
 import { migrations } from './migrations'
 import { databasePath, openDatabase } from './open'
+import { getMessage } from './queries/messages'
 
 const dirs: string[] = []
 function profile(): string {
@@ -65,6 +66,24 @@ describe('migrations', () => {
     expect(strict).toBe(1)
     const plan = JSON.stringify(db.prepare('EXPLAIN QUERY PLAN SELECT id FROM messages WHERE reply_to = ?').all('m1'))
     expect(plan).toMatch(/messages_by_reply_to/)
+    db.close()
+  })
+
+  it('version 3 adds group role spans and group notice columns; older notices stay withdraw notices', () => {
+    const dir = profile()
+    const v2 = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 2) })
+    v2.prepare("INSERT INTO conversations (id, kind, title, last_ts, created_at) VALUES ('dm:aaa:bbb', 'direct', 'bbb', 1, 1)").run()
+    v2.prepare(
+      "INSERT INTO messages (id, conversation_id, sender, kind, ts, notice_actor, notice_author) VALUES ('n1', 'dm:aaa:bbb', 'aaa', 'notice', 1, 'aaa', 'aaa')",
+    ).run()
+    v2.close()
+    const db = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 3) })
+    expect(tables(db)).toContain('group_roles')
+    expect(db.prepare("SELECT strict FROM pragma_table_list WHERE name = 'group_roles'").pluck().get()).toBe(1)
+    expect(getMessage(db, 'n1')).toMatchObject({ kind: 'notice', noticeType: 'withdrawn', noticeMembers: [], noticeRole: null })
+    expect(() => db.prepare("UPDATE messages SET notice_type = 'nonsense' WHERE id = 'n1'").run()).toThrow(/CHECK/)
+    const plan = JSON.stringify(db.prepare('EXPLAIN QUERY PLAN SELECT role FROM group_roles WHERE conversation_id = ? AND username = ?').all('g', 'u'))
+    expect(plan).toMatch(/group_roles_by_member/)
     db.close()
   })
 

@@ -4,6 +4,7 @@
  * handed back exactly as typed or received, and searching for them finds them literally.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dispatchInvoke, type MessageView, type Result } from '../../../shared/bridge'
 import { MAX_TEXT_LENGTH } from '../../../shared/protocol'
 import { messageEvent, signedInCore, type TestCore, unwrap } from '../testing/harness'
 
@@ -36,6 +37,13 @@ beforeAll(async () => {
 })
 afterAll(() => alice?.dispose())
 
+/** Through the bridge's own validation, as the renderer's calls arrive. */
+async function send(text: string): Promise<MessageView> {
+  return unwrap((await dispatchInvoke(alice.core.handlers, 'sendMessage', { conversationId, text }, (err) => {
+    throw err
+  })) as Result<MessageView>)
+}
+
 function storedText(t: TestCore, id: string): string | undefined {
   return (t.core.testing.db.prepare('SELECT text FROM messages WHERE id = ?').get(id) as { text: string } | undefined)?.text
 }
@@ -43,7 +51,7 @@ function storedText(t: TestCore, id: string): string | undefined {
 describe('hostile text', () => {
   it('is stored and listed exactly as sent', async () => {
     for (const text of HOSTILE_TEXTS) {
-      const sent = unwrap(await alice.core.handlers.sendMessage({ conversationId, text }))
+      const sent = await send(text)
       expect(sent.text, JSON.stringify(text.slice(0, 40))).toBe(text)
       expect(storedText(alice, sent.id)).toBe(text)
       const frame = alice.link.framesOf('send').find((f) => f.id === sent.id)
@@ -73,8 +81,9 @@ describe('hostile text', () => {
     expect(alice.core.testing.db.prepare('SELECT count(*) FROM messages').pluck().get()).toBeGreaterThan(HOSTILE_TEXTS.length)
   })
 
-  it('stores a lone surrogate, which is not text, as U+FFFD the same way on every device', async () => {
-    const sent = unwrap(await alice.core.handlers.sendMessage({ conversationId, text: 'broken \uD800 pair' }))
-    expect(storedText(alice, sent.id)).toBe('broken \uFFFD pair')
+  it('turns lone surrogates, which are not text, into U+FFFD one for one, as every other device will', async () => {
+    const sent = await send('broken \uD800 pair \uDC00')
+    expect(storedText(alice, sent.id)).toBe('broken \uFFFD pair \uFFFD')
+    expect(alice.link.framesOf('send').find((f) => f.id === sent.id)?.text).toBe('broken \uFFFD pair \uFFFD')
   })
 })

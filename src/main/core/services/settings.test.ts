@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, dispatchInvoke } from '../../../shared/bridge'
 import { writeSettingValue } from '../db/queries/settings'
 import { openTestCore, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { readProfileSettings } from './settings'
 
 const cores: TestCore[] = []
 afterEach(async () => {
@@ -32,6 +33,13 @@ describe('settings', () => {
     cores.pop()
     t = await track(t.reopen())
     expect(unwrap(await t.core.handlers.getSettings({}))).toEqual(next)
+  })
+
+  it('can be read from a profile without starting a client (the server address at start-up)', async () => {
+    const t = await track(openTestCore())
+    unwrap(await t.core.handlers.updateSettings({ serverUrl: 'ws://10.0.0.2:7800' }))
+    await t.core.close()
+    expect(readProfileSettings({ profileDir: t.dir }).serverUrl).toBe('ws://10.0.0.2:7800')
   })
 
   it('change only what the patch names; the server address can be set and cleared', async () => {

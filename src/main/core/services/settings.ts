@@ -12,6 +12,7 @@ import {
 } from '../../../shared/bridge'
 import { logger } from '../../../shared/log'
 import { z } from 'zod'
+import { openDatabase } from '../db/open'
 import { readSettingValues, writeSettingValue } from '../db/queries/settings'
 import { commit, type CoreContext } from './context'
 
@@ -65,4 +66,17 @@ export function updateSettings(ctx: CoreContext, patch: SettingsPatch): Result<S
     return next
   })
   return ok(settings)
+}
+
+/**
+ * A profile's settings without starting a client: the desktop host needs the stored
+ * server address before it creates the core.
+ */
+export function readProfileSettings(opts: { profileDir: string; nativeBinding?: string }): Settings {
+  const db = openDatabase(opts)
+  try {
+    return readSettings(db)
+  } finally {
+    db.close()
+  }
 }

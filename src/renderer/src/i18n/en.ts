@@ -2,7 +2,6 @@
 // `@`, `{`, `}`, `|` must not appear literally.
 const en = {
   app: {
-    name: 'Parley',
     loading: 'Starting Parley…',
     tagline: 'Messages you can take back.',
   },
@@ -62,7 +61,6 @@ const en = {
     yesterday: 'Yesterday',
   },
   message: {
-    you: 'You',
     role: 'Message',
     state: {
       sending: 'Sending…',
@@ -74,7 +72,6 @@ const en = {
     copy: 'Copy text',
     withdraw: 'Withdraw',
     withdrawTimeLeft: 'Withdraw · {time} left',
-    label: '{sender} at {time}: {text}',
     keyboardHint: 'Arrow keys move between messages, Enter opens the actions, Delete withdraws.',
   },
   notice: {
@@ -86,6 +83,19 @@ const en = {
     reason: 'Reason: {reason}',
     reEdit: 'Re-edit',
     reEditLabel: 'Re-edit the withdrawn message',
+    you: 'You',
+    youObject: 'you',
+    separator: ', ',
+    groupCreated: '{actor} created the group',
+    groupCreatedWith: '{actor} created the group with {members}',
+    memberAdded: '{actor} added {members}',
+    memberRemoved: '{actor} removed {members}',
+    memberLeft: '{actor} left the group',
+    role: {
+      owner: '{actor} made {members} the owner',
+      admin: '{actor} made {members} an admin',
+      member: '{actor} made {members} a member',
+    },
   },
   withdraw: {
     title: 'Withdraw this message?',

@@ -3,7 +3,6 @@ import type { MessageSchema } from './en'
 // Typed by the English schema: a missing or extra key fails the type check.
 const zhCN: MessageSchema = {
   app: {
-    name: 'Parley',
     loading: '正在启动 Parley…',
     tagline: '发出的消息，也能收回。',
   },
@@ -63,7 +62,6 @@ const zhCN: MessageSchema = {
     yesterday: '昨天',
   },
   message: {
-    you: '我',
     role: '消息',
     state: {
       sending: '发送中…',
@@ -75,7 +73,6 @@ const zhCN: MessageSchema = {
     copy: '复制文本',
     withdraw: '撤回',
     withdrawTimeLeft: '撤回 · 剩余 {time}',
-    label: '{sender}，{time}：{text}',
     keyboardHint: '方向键在消息间移动，Enter 打开操作菜单，Delete 撤回。',
   },
   notice: {
@@ -87,6 +84,19 @@ const zhCN: MessageSchema = {
     reason: '原因：{reason}',
     reEdit: '重新编辑',
     reEditLabel: '重新编辑已撤回的消息',
+    you: '你',
+    youObject: '你',
+    separator: '、',
+    groupCreated: '{actor} 创建了群聊',
+    groupCreatedWith: '{actor} 创建了群聊，成员有 {members}',
+    memberAdded: '{actor} 邀请 {members} 加入了群聊',
+    memberRemoved: '{actor} 将 {members} 移出了群聊',
+    memberLeft: '{actor} 退出了群聊',
+    role: {
+      owner: '{actor} 将群主转让给了 {members}',
+      admin: '{actor} 将 {members} 设为管理员',
+      member: '{actor} 取消了 {members} 的管理员身份',
+    },
   },
   withdraw: {
     title: '撤回这条消息？',

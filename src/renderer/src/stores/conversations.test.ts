@@ -98,4 +98,30 @@ describe('useConversationsStore', () => {
     await flushPromises()
     expect(bridge.callsTo('listConversations').length).toBe(before + 1)
   })
+
+  it('moves to the next and previous conversation, wrapping around', async () => {
+    const bridge = createFakeBridge({
+      listConversations: () =>
+        ok([conversationView({ id: 'dm:alice:bob', lastTs: 2 }), conversationView({ id: 'dm:alice:carol', peer: 'carol', lastTs: 1 })]),
+    })
+    const { conversations } = signedIn(bridge)
+    await flushPromises()
+    conversations.selectRelative(1)
+    expect(conversations.activeId).toBe('dm:alice:bob')
+    conversations.selectRelative(1)
+    expect(conversations.activeId).toBe('dm:alice:carol')
+    conversations.selectRelative(1)
+    expect(conversations.activeId).toBe('dm:alice:bob')
+    conversations.selectRelative(-1)
+    expect(conversations.activeId).toBe('dm:alice:carol')
+  })
+
+  it('opens the conversation a notification asks for, loading the list if needed', async () => {
+    const { conversations, bridge } = signedIn()
+    await flushPromises()
+    bridge.handlers.listConversations = () => ok([conversationView({ id: 'dm:alice:dave', peer: 'dave' })])
+    bridge.emit('ui:open-conversation', { conversationId: 'dm:alice:dave', messageId: null })
+    await flushPromises()
+    expect(conversations.activeId).toBe('dm:alice:dave')
+  })
 })

@@ -75,6 +75,21 @@ export const useConversationsStore = defineStore('conversations', () => {
     return result
   }
 
+  /** Move the selection up or down the list (desktop menu: next/previous conversation). */
+  function selectRelative(step: 1 | -1): void {
+    const items = list.value
+    if (items.length === 0) return
+    const index = items.findIndex((c) => c.id === activeId.value)
+    const next = index < 0 ? (step === 1 ? 0 : items.length - 1) : (index + step + items.length) % items.length
+    select(items[next]!.id)
+  }
+
+  /** A notification or the tray asks for a conversation, possibly one this window has not listed yet. */
+  async function reveal(id: string): Promise<void> {
+    if (!byId.value[id]) await load()
+    if (byId.value[id]) select(id)
+  }
+
   function reset(): void {
     byId.value = {}
     activeId.value = null
@@ -82,6 +97,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   const offs = [
+    bridge.on('ui:open-conversation', ({ conversationId }) => void reveal(conversationId)),
     bridge.on('conversation:changed', ({ conversation }) => {
       upsert(conversation)
       // Messages arriving in the chat the user is looking at are read already.
@@ -114,5 +130,5 @@ export const useConversationsStore = defineStore('conversations', () => {
     },
   )
 
-  return { byId, list, active, activeId, loading, loaded, totalUnread, load, select, markRead, openDirect, upsert, reset }
+  return { byId, list, active, activeId, loading, loaded, totalUnread, load, select, selectRelative, reveal, markRead, openDirect, upsert, reset }
 })

@@ -4,6 +4,8 @@
  * test files import it.
  */
 import {
+  DEFAULT_SETTINGS,
+  fail,
   ok,
   type BridgeEvents,
   type ConversationView,
@@ -25,7 +27,8 @@ export interface FakeCall {
   args: unknown
 }
 
-export interface FakeBridge extends ParleyBridge {
+export type FakeBridge = ParleyBridge & FakeBridgeExtras
+interface FakeBridgeExtras {
   calls: FakeCall[]
   handlers: FakeHandlers
   emit<E extends EventName>(event: E, payload: BridgeEvents[E]): void
@@ -101,6 +104,8 @@ export function conversationView(overrides: Partial<ConversationView> = {}): Con
   }
 }
 
+const notFaked = (name: string) => fail('INTERNAL', `${name} is not faked in this test`)
+
 export function createFakeBridge(overrides: Partial<FakeHandlers> = {}): FakeBridge {
   const listeners = new Map<EventName, Set<(payload: never) => void>>()
   const calls: FakeCall[] = []
@@ -118,6 +123,16 @@ export function createFakeBridge(overrides: Partial<FakeHandlers> = {}): FakeBri
       ok(textMessage({ conversationId, text, mine: true, sender: 'alice', state: 'sending' })),
     withdrawMessage: () => ok({ outcome: 'withdrawn' }),
     reEdit: () => ok({ text: 'original text' }),
+    signOutEverywhere: () => ok(null),
+    searchMessages: () => ok({ mode: 'empty', messages: [] }),
+    getSettings: () => ok({ ...DEFAULT_SETTINGS }),
+    updateSettings: (patch) => ok({ ...DEFAULT_SETTINGS, ...patch }),
+    createGroup: () => notFaked('createGroup'),
+    getGroup: () => notFaked('getGroup'),
+    addMembers: () => notFaked('addMembers'),
+    removeMember: () => notFaked('removeMember'),
+    leaveGroup: () => notFaked('leaveGroup'),
+    setRole: () => notFaked('setRole'),
     ...overrides,
   }
   const bridge: Record<string, unknown> = {}

@@ -1,0 +1,300 @@
+/**
+ * 3. Client store: how long applying one relayed withdraw takes on a profile holding
+ * 1,000, 100,000 and 1,000,000 messages, through the production receiver path
+ * (`InboundProcessor.handle`: one transaction with the cursor, the delete, the search
+ * index cleanup, tombstone, notice and conversation summary, then the WAL truncation and
+ * the bridge event). Also: the search-index cleanup beside a plain row delete, and the
+ * cost of the no-trace guarantee (secure_delete + FTS5 secure-delete + WAL checkpoint
+ * TRUNCATE) beside the same withdraw without them.
+ *
+ * Profiles are built directly, in one transaction, with the core's own migrations and
+ * query functions: 20 conversations, the busiest holding half of the messages, two
+ * senders, each conversation read up to its last 50 messages. Withdrawn messages are
+ * recent ones of the busiest conversation, in random order.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { DATABASE_FILE, openDatabase } from '../src/main/core/db/open'
+import { ensureConversation, refreshConversationSummary } from '../src/main/core/db/queries/conversations'
+import { insertTextMessage } from '../src/main/core/db/queries/messages'
+import { advanceCursor, setRecallWindows } from '../src/main/core/db/queries/meta'
+import type { Connection } from '../src/main/core/net/connection'
+import { type CoreContext, Effects } from '../src/main/core/services/context'
+import { applyEvent, InboundProcessor } from '../src/main/core/services/inbound'
+import { newId } from '../src/shared/ids'
+import { type CmdEvent, directConversationId, REVOKE_FLAG } from '../src/shared/protocol'
+import { chatText } from './lib/sender'
+import { round, summarize, type Summary } from './lib/stats'
+import type { Benchmark, BenchOptions, BenchResult, Figure } from './lib/types'
+
+const ME = 'alice'
+const CONVERSATIONS = 20
+const UNREAD_PER_CONVERSATION = 50
+const BASE_TS = 1_767_225_600_000
+
+interface Target {
+  id: string
+  rowId: number
+  conversationId: string
+  sender: string
+  ts: number
+}
+
+interface Profile {
+  dir: string
+  db: Database
+  /** Recent messages of the peer in the busiest conversation, shuffled. */
+  targets: Target[]
+}
+
+function peerOf(c: number): string {
+  return `peer${String(c).padStart(2, '0')}`
+}
+
+/** Builds a profile with `count` messages; returns it closed (re-opened by `openProfile`). */
+function buildProfile(dir: string, count: number, targetCount: number): Target[] {
+  mkdirSync(dir, { recursive: true })
+  const db = openDatabase({ profileDir: dir })
+  const conversations = Array.from({ length: CONVERSATIONS }, (_, c) => directConversationId(ME, peerOf(c)))
+  const candidates: Target[] = []
+  db.transaction(() => {
+    conversations.forEach((id, c) =>
+      ensureConversation(db, { id, kind: 'direct', peer: peerOf(c), title: peerOf(c), createdAt: BASE_TS }),
+    )
+    for (let i = 0; i < count; i++) {
+      // half of everything in conversation 0, the rest spread over the others
+      const c = i % 2 === 0 ? 0 : 1 + (i % (CONVERSATIONS - 1))
+      const fromPeer = i % 3 !== 0
+      const m = {
+        id: newId(),
+        conversationId: conversations[c]!,
+        sender: fromPeer ? peerOf(c) : ME,
+        text: chatText(i),
+        ts: BASE_TS + i * 10,
+        state: fromPeer ? null : ('delivered' as const),
+      }
+      const rowId = insertTextMessage(db, m)
+      if (c === 0 && fromPeer) candidates.push({ id: m.id, rowId, conversationId: m.conversationId, sender: m.sender, ts: m.ts })
+    }
+    // read up to the last few messages of each conversation
+    for (const id of conversations) {
+      db.prepare(
+        `UPDATE conversations SET read_ts = coalesce((SELECT ts FROM messages WHERE conversation_id = ?
+           ORDER BY ts DESC LIMIT 1 OFFSET ?), 0) WHERE id = ?`,
+      ).run(id, UNREAD_PER_CONVERSATION, id)
+      refreshConversationSummary(db, id, ME)
+    }
+    setRecallWindows(db, { recallWindowSeconds: 0, adminRecallWindowSeconds: 0 })
+    advanceCursor(db, count)
+  })()
+  db.close()
+  // the most recent ones (at least the last tenth), in a deterministic random order
+  candidates.splice(0, candidates.length - Math.max(targetCount, Math.ceil(candidates.length / 10)))
+  let seed = 7
+  for (let i = candidates.length - 1; i > 0; i--) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+    const j = seed % (i + 1)
+    ;[candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!]
+  }
+  return candidates.slice(0, targetCount)
+}
+
+function contextFor(db: Database): CoreContext & { emitted: number } {
+  const ctx = {
+    db,
+    emitted: 0,
+    emit: () => {
+      ctx.emitted++
+    },
+    now: () => Date.now(),
+    serverNow: () => Date.now(),
+    me: () => ME,
+    recallWindows: () => ({ recallWindowSeconds: 0, adminRecallWindowSeconds: 0 }),
+  }
+  return ctx
+}
+
+/** The receiver's acknowledgements go nowhere: this measures the device, not the network. */
+const offlineLink = (): Connection => ({
+  state: 'online',
+  ready: true,
+  start: () => {},
+  stop: async () => {},
+  send: () => true,
+  restart: () => {},
+  injectFrame: () => {},
+})
+
+function withdrawOf(t: Target): CmdEvent {
+  return {
+    kind: 'cmd',
+    id: newId(),
+    conversationId: t.conversationId,
+    chatType: 'Chat',
+    from: t.sender,
+    ts: t.ts + 5_000,
+    action: REVOKE_FLAG,
+    ext: { msgId: t.id },
+    target: { from: t.sender, ts: t.ts },
+  }
+}
+
+/** Times each withdraw through the production receiver. */
+function timeInbound(db: Database, targets: Target[], firstSeq: number): number[] {
+  const ctx = contextFor(db)
+  const inbound = new InboundProcessor(ctx, offlineLink)
+  const samples = targets.map((t, i) => {
+    const t0 = performance.now()
+    inbound.handle({ type: 'event', seq: firstSeq + i, event: withdrawOf(t) })
+    return performance.now() - t0
+  })
+  inbound.stop()
+  if (ctx.emitted < targets.length) throw new Error('withdraws were not applied')
+  return samples
+}
+
+/**
+ * The same unit of work without the receiver's wrapper, so the WAL truncation can be left
+ * out: `noTrace` false also turns off secure_delete and FTS5 secure-delete beforehand.
+ */
+function timeManual(db: Database, targets: Target[], firstSeq: number, noTrace: boolean): number[] {
+  if (!noTrace) {
+    db.pragma('secure_delete = OFF')
+    db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 0)").run()
+  }
+  const ctx = contextFor(db)
+  return targets.map((t, i) => {
+    const t0 = performance.now()
+    const fx = new Effects()
+    db.transaction(() => {
+      applyEvent(ctx, fx, withdrawOf(t), ME)
+      advanceCursor(db, firstSeq + i)
+    })()
+    if (!noTrace) fx.checkpoint = false
+    fx.apply(ctx)
+    return performance.now() - t0
+  })
+}
+
+/** The search-index entry's delete beside the row's delete, inside one transaction each. */
+function timeDeletes(db: Database, targets: Target[]): { fts: number[]; row: number[] } {
+  const ftsDelete = db.prepare('DELETE FROM messages_fts WHERE rowid = ?')
+  const rowDelete = db.prepare('DELETE FROM messages WHERE row_id = ?')
+  const fts: number[] = []
+  const row: number[] = []
+  for (const t of targets) {
+    db.transaction(() => {
+      const t0 = performance.now()
+      ftsDelete.run(t.rowId)
+      const t1 = performance.now()
+      rowDelete.run(t.rowId)
+      row.push(performance.now() - t1)
+      fts.push(t1 - t0)
+    })()
+  }
+  return { fts, row }
+}
+
+const ms = (s: Summary) => ({ p50: round(s.p50, 3), p99: round(s.p99, 3), mean: round(s.mean, 3), max: round(s.max, 3) })
+
+export const clientStore: Benchmark = {
+  name: 'client-store',
+  title: 'Client store: withdraw apply at 1k / 100k / 1M messages',
+  async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
+    const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000]
+    const perSize = quick ? 60 : 200
+    const figures: Figure[] = []
+    const details: Record<string, unknown> = {}
+    const applied = new Map<number, Summary>()
+
+    for (const size of sizes) {
+      const dir = path.join(workDir, `profile-${size}`)
+      const t0 = performance.now()
+      // three disjoint sets: receiver path, delete split, and (at 100k) the no-trace comparison;
+      // a small profile has fewer messages to withdraw
+      const all = buildProfile(dir, size, perSize * 3)
+      const n = Math.floor(all.length / 3)
+      const targets = all.slice(0, 3 * n)
+      log(`${size} messages built in ${round((performance.now() - t0) / 1000, 1)} s`)
+      const db = openDatabase({ profileDir: dir })
+      try {
+        const apply = summarize(timeInbound(db, targets.slice(0, n), size + 1))
+        applied.set(size, apply)
+        const deletes = timeDeletes(db, targets.slice(n, 2 * n))
+        const fts = summarize(deletes.fts)
+        const row = summarize(deletes.row)
+        details[`messages_${size}`] = { withdraws: n, withdrawApplyMs: ms(apply), ftsDeleteMs: ms(fts), rowDeleteMs: ms(row) }
+        figures.push(
+          {
+            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p50`,
+            value: round(apply.p50, 3),
+            unit: 'ms',
+          },
+          {
+            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p99`,
+            value: round(apply.p99, 3),
+            unit: 'ms',
+          },
+          {
+            measure: `search-index cleanup @${size.toLocaleString('en-US')} p50`,
+            value: round(fts.p50, 3),
+            unit: 'ms',
+            baseline: { measure: 'plain row delete', value: round(row.p50, 3) },
+            ratio: round(fts.p50 / row.p50, 1),
+          },
+        )
+        if (size === 100_000) {
+          const withTrace = targets.slice(2 * n, 3 * n)
+          const without = withTrace
+          // a copy of the same profile, for the variant without the guarantee
+          db.pragma('wal_checkpoint(TRUNCATE)')
+          const copyDir = path.join(workDir, `profile-${size}-no-guarantee`)
+          mkdirSync(copyDir, { recursive: true })
+          copyFileSync(path.join(dir, DATABASE_FILE), path.join(copyDir, DATABASE_FILE))
+          const copy = openDatabase({ profileDir: copyDir })
+          try {
+            const guarded = summarize(timeManual(db, withTrace, size + 10_000, true))
+            const bare = summarize(timeManual(copy, without, size + 10_000, false))
+            details.noTrace = { atMessages: size, withGuaranteeMs: ms(guarded), withoutMs: ms(bare) }
+            figures.push(
+              {
+                measure: 'no-trace guarantee: withdraw p50',
+                value: round(guarded.p50, 3),
+                unit: 'ms',
+                baseline: { measure: 'without it', value: round(bare.p50, 3) },
+                ratio: round(guarded.p50 / bare.p50, 1),
+              },
+              {
+                measure: 'no-trace guarantee: withdraw p99',
+                value: round(guarded.p99, 3),
+                unit: 'ms',
+                baseline: { measure: 'without it', value: round(bare.p99, 3) },
+                ratio: round(guarded.p99 / bare.p99, 1),
+              },
+            )
+          } finally {
+            copy.close()
+          }
+        }
+      } finally {
+        db.close()
+      }
+      log(`${size}: apply p50 ${round(applied.get(size)!.p50, 3)} ms, p99 ${round(applied.get(size)!.p99, 3)} ms`)
+    }
+
+    const largest = sizes.at(-1)!
+    const small = applied.get(1_000)!
+    const big = applied.get(largest)!
+    figures.push({
+      measure: `withdraw apply p99 @${largest.toLocaleString('en-US')}`,
+      value: round(big.p99, 3),
+      unit: 'ms',
+      baseline: { measure: 'p99 @1,000', value: round(small.p99, 3) },
+      ratio: round(big.p99 / small.p99, 2),
+      target: '<= 5 ms, <= 3x',
+      pass: big.p99 <= 5 && big.p99 / small.p99 <= 3,
+    })
+    return { figures, details: { ...details, withdrawsPerSize: perSize } }
+  },
+}
