@@ -82,10 +82,34 @@ export const catchUp: Benchmark = {
       const withdrawn = countEvents(bob, 'message:withdrawn', held, 300_000)
       delay.enable()
       const t0 = performance.now()
+      const cpu0 = process.cpuUsage()
+      const gaps: [number, number][] = []
+      let last = performance.now()
+      const probe = setInterval(() => {
+        const now = performance.now()
+        if (now - last > 20) gaps.push([Math.round(last - t0), Math.round(now - last)])
+        last = now
+      }, 1)
+      const slow: string[] = []
+      if (process.env.BENCH_DEBUG) {
+        const db = bob.core.testing.db
+        const pragma = db.pragma.bind(db)
+        db.pragma = ((source: string, options?: object) => {
+          const s = performance.now()
+          const r = pragma(source, options as never)
+          const d = performance.now() - s
+          if (d > 5) slow.push(`${Math.round(s - t0)}:${source.slice(0, 22)}:${Math.round(d)}`)
+          return r
+        }) as typeof db.pragma
+      }
       await bob.core.start()
       await Promise.all([added, withdrawn])
+      if (slow.length) log(`slow pragmas ${slow.join(' ')}`)
       const elapsed = performance.now() - t0
+      clearInterval(probe)
+      const cpu = process.cpuUsage(cpu0)
       delay.disable()
+      if (process.env.BENCH_DEBUG) log(`cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms; gaps ${JSON.stringify(gaps)}`)
 
       const db = bob.core.testing.db
       const cursor = getCursor(db)

@@ -20,7 +20,7 @@ import { ensureConversation, refreshConversationSummary } from '../src/main/core
 import { insertTextMessage } from '../src/main/core/db/queries/messages'
 import { advanceCursor, setRecallWindows } from '../src/main/core/db/queries/meta'
 import type { Connection } from '../src/main/core/net/connection'
-import { type CoreContext, Effects } from '../src/main/core/services/context'
+import { CHECKPOINT_COALESCE_MS, commit, type CoreContext } from '../src/main/core/services/context'
 import { applyEvent, InboundProcessor } from '../src/main/core/services/inbound'
 import { newId } from '../src/shared/ids'
 import { type CmdEvent, directConversationId, REVOKE_FLAG } from '../src/shared/protocol'
@@ -100,11 +100,13 @@ function buildProfile(dir: string, count: number, targetCount: number): Target[]
   return candidates.slice(0, targetCount)
 }
 
-function contextFor(db: Database): CoreContext & { emitted: number } {
+function contextFor(db: Database): CoreContext & { emitted: number; withdrawnAt: number } {
   const ctx = {
     db,
     emitted: 0,
-    emit: () => {
+    withdrawnAt: 0,
+    emit: (name: string) => {
+      if (name === 'message:withdrawn') ctx.withdrawnAt = performance.now()
       ctx.emitted++
     },
     now: () => Date.now(),
@@ -140,25 +142,45 @@ function withdrawOf(t: Target): CmdEvent {
   }
 }
 
-/** Times each withdraw through the production receiver. */
-function timeInbound(db: Database, targets: Target[], firstSeq: number): number[] {
+/**
+ * Times each withdraw through the production receiver: until `message:withdrawn` is
+ * emitted (the row is gone and the renderer told), and until `handle` returns (with what
+ * follows the event in the same step: a WAL truncation, the acknowledgement's fsync).
+ *
+ * `spacingMs` apart, each withdraw stands alone, as withdraws normally arrive: it gets its
+ * own WAL truncation (after its event), so the WAL is empty when the next one commits.
+ * Back to back (0), they form a burst, as in a catch-up: truncations are coalesced, the WAL
+ * grows, and now and then SQLite's automatic checkpoint runs inside a commit.
+ */
+async function timeInbound(
+  db: Database,
+  targets: Target[],
+  firstSeq: number,
+  spacingMs: number,
+): Promise<{ toEvent: number[]; total: number[] }> {
   const ctx = contextFor(db)
   const inbound = new InboundProcessor(ctx, offlineLink)
-  const samples = targets.map((t, i) => {
+  const toEvent: number[] = []
+  const total: number[] = []
+  for (const [i, t] of targets.entries()) {
+    await new Promise((resolve) => (spacingMs > 0 ? setTimeout(resolve, spacingMs) : setImmediate(resolve)))
+    const emitted = ctx.emitted
     const t0 = performance.now()
     inbound.handle({ type: 'event', seq: firstSeq + i, event: withdrawOf(t) })
-    return performance.now() - t0
-  })
+    total.push(performance.now() - t0)
+    if (ctx.emitted === emitted) throw new Error('withdraw not applied')
+    toEvent.push(ctx.withdrawnAt - t0)
+  }
   inbound.stop()
-  if (ctx.emitted < targets.length) throw new Error('withdraws were not applied')
-  return samples
+  return { toEvent, total }
 }
 
 /**
- * The same unit of work without the receiver's wrapper, so the WAL truncation can be left
- * out: `noTrace` false also turns off secure_delete and FTS5 secure-delete beforehand.
+ * One isolated withdraw, the receiver's unit of work (committed as inbound events are),
+ * with its own WAL truncation when `noTrace`; without it, secure_delete and FTS5
+ * secure-delete are turned off beforehand and nothing is truncated.
  */
-function timeManual(db: Database, targets: Target[], firstSeq: number, noTrace: boolean): number[] {
+function timeIsolated(db: Database, targets: Target[], firstSeq: number, noTrace: boolean): number[] {
   if (!noTrace) {
     db.pragma('secure_delete = OFF')
     db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 0)").run()
@@ -166,13 +188,15 @@ function timeManual(db: Database, targets: Target[], firstSeq: number, noTrace: 
   const ctx = contextFor(db)
   return targets.map((t, i) => {
     const t0 = performance.now()
-    const fx = new Effects()
-    db.transaction(() => {
-      applyEvent(ctx, fx, withdrawOf(t), ME)
-      advanceCursor(db, firstSeq + i)
-    })()
-    if (!noTrace) fx.checkpoint = false
-    fx.apply(ctx)
+    commit(
+      ctx,
+      (fx) => {
+        applyEvent(ctx, fx, withdrawOf(t), ME)
+        advanceCursor(db, firstSeq + i)
+        if (!noTrace) fx.checkpoint = false
+      },
+      { waitForDisk: false },
+    )
     return performance.now() - t0
   })
 }
@@ -203,7 +227,7 @@ export const clientStore: Benchmark = {
   title: 'Client store: withdraw apply at 1k / 100k / 1M messages',
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
     const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000]
-    const perSize = quick ? 60 : 200
+    const perSize = quick ? 60 : 150
     const figures: Figure[] = []
     const details: Record<string, unknown> = {}
     const applied = new Map<number, Summary>()
@@ -211,30 +235,43 @@ export const clientStore: Benchmark = {
     for (const size of sizes) {
       const dir = path.join(workDir, `profile-${size}`)
       const t0 = performance.now()
-      // three disjoint sets: receiver path, delete split, and (at 100k) the no-trace comparison;
-      // a small profile has fewer messages to withdraw
-      const all = buildProfile(dir, size, perSize * 3)
-      const n = Math.floor(all.length / 3)
-      const targets = all.slice(0, 3 * n)
+      // four disjoint sets: isolated, burst, delete split, and (at 100k) the no-trace
+      // comparison; a small profile has fewer messages to withdraw
+      const all = buildProfile(dir, size, perSize * 4)
+      const n = Math.floor(all.length / 4)
+      const targets = all.slice(0, 4 * n)
       log(`${size} messages built in ${round((performance.now() - t0) / 1000, 1)} s`)
       const db = openDatabase({ profileDir: dir })
       try {
-        const apply = summarize(timeInbound(db, targets.slice(0, n), size + 1))
+        const timed = await timeInbound(db, targets.slice(0, n), size + 1, CHECKPOINT_COALESCE_MS + 10)
+        const apply = summarize(timed.toEvent)
+        const whole = summarize(timed.total)
         applied.set(size, apply)
-        const deletes = timeDeletes(db, targets.slice(n, 2 * n))
+        const burst = summarize((await timeInbound(db, targets.slice(n, 2 * n), size + 1 + n, 0)).toEvent)
+        const deletes = timeDeletes(db, targets.slice(2 * n, 3 * n))
         const fts = summarize(deletes.fts)
         const row = summarize(deletes.row)
-        details[`messages_${size}`] = { withdraws: n, withdrawApplyMs: ms(apply), ftsDeleteMs: ms(fts), rowDeleteMs: ms(row) }
+        details[`messages_${size}`] = { withdraws: n, withdrawApplyMs: ms(apply), handleMs: ms(whole), burstApplyMs: ms(burst), ftsDeleteMs: ms(fts), rowDeleteMs: ms(row) }
         figures.push(
           {
-            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p50`,
+            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p50 (isolated)`,
             value: round(apply.p50, 3),
             unit: 'ms',
           },
           {
-            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p99`,
+            measure: `withdraw apply @${size.toLocaleString('en-US')} msgs p99 (isolated)`,
             value: round(apply.p99, 3),
             unit: 'ms',
+          },
+          {
+            measure: `  incl. WAL truncation + ack fsync after the event, p99`,
+            value: round(whole.p99, 3),
+            unit: 'ms',
+          },
+          {
+            measure: `  back to back (a burst) p50 / p99`,
+            value: round(burst.p99, 3),
+            unit: `ms (p50 ${round(burst.p50, 3)} ms)`,
           },
           {
             measure: `search-index cleanup @${size.toLocaleString('en-US')} p50`,
@@ -245,7 +282,7 @@ export const clientStore: Benchmark = {
           },
         )
         if (size === 100_000) {
-          const withTrace = targets.slice(2 * n, 3 * n)
+          const withTrace = targets.slice(3 * n, 4 * n)
           const without = withTrace
           // a copy of the same profile, for the variant without the guarantee
           db.pragma('wal_checkpoint(TRUNCATE)')
@@ -254,8 +291,8 @@ export const clientStore: Benchmark = {
           copyFileSync(path.join(dir, DATABASE_FILE), path.join(copyDir, DATABASE_FILE))
           const copy = openDatabase({ profileDir: copyDir })
           try {
-            const guarded = summarize(timeManual(db, withTrace, size + 10_000, true))
-            const bare = summarize(timeManual(copy, without, size + 10_000, false))
+            const guarded = summarize(timeIsolated(db, withTrace, size + 10_000, true))
+            const bare = summarize(timeIsolated(copy, without, size + 10_000, false))
             details.noTrace = { atMessages: size, withGuaranteeMs: ms(guarded), withoutMs: ms(bare) }
             figures.push(
               {

@@ -16,11 +16,11 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 const userData = mkdtempSync(path.join(os.tmpdir(), 'parley-electron-main-'))
 type Report = Record<string, unknown> & { event: string }
 
-async function runMain(args: string[]): Promise<{ exitCode: number | null; reports: Report[] }> {
+async function runMain(args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number | null; reports: Report[] }> {
   const child = spawn(
     process.execPath,
     ['--import', './src/main/testing/electron-stub-register.mjs', '--import', 'tsx', 'src/main/index.ts', ...args],
-    { cwd: repoRoot, env: { ...process.env, PARLEY_STUB_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, env: { ...process.env, PARLEY_STUB_USER_DATA: userData, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let stdout = ''
   let stderr = ''
@@ -80,6 +80,13 @@ describe('Electron main (stubbed Electron)', () => {
     expect(find('bridge-event', (r) => r.name === 'session:changed')).toBeDefined()
   })
 
+  it('installs the menu, whose items reach the renderer as ui:menu-command', () => {
+    expect(find('menu')?.top).toEqual(['File', 'Edit', 'View', 'Window', 'Help'])
+    expect(find('menu-item')?.label).toBe('New Chat')
+    expect(find('bridge-event', (r) => r.name === 'ui:menu-command')?.payload).toEqual({ command: 'new-chat' })
+    expect(find('theme')?.value).toBe('system')
+  })
+
   it('refuses invokes from a frame that is not the app', () => {
     expect(find('invoke', (r) => r.channel === 'foreign')?.result).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } })
   })
@@ -96,5 +103,16 @@ describe('Electron main with --server and --profile', () => {
     const state = run.reports.find((r) => r.event === 'invoke' && r.channel === 'session:get-state')?.result
     expect(state).toMatchObject({ ok: true, value: { serverUrl: 'ws://127.0.0.1:1', user: null } })
     expect(existsSync(path.join(profile, 'parley.db'))).toBe(true)
+  }, 60_000)
+
+  it('uses the server address saved in the profile when --server is not given', async () => {
+    const profile = path.join(userData, 'saved-server')
+    const first = await runMain(['--server', 'ws://127.0.0.1:1', '--profile', profile], {
+      PARLEY_STUB_SAVE_SERVER: 'ws://127.0.0.1:2',
+    })
+    expect(first.reports.find((r) => r.channel === 'settings:update')?.result).toMatchObject({ ok: true })
+    const second = await runMain(['--profile', profile])
+    const state = second.reports.find((r) => r.channel === 'session:get-state')?.result
+    expect(state).toMatchObject({ ok: true, value: { serverUrl: 'ws://127.0.0.1:2' } })
   }, 60_000)
 })

@@ -4,23 +4,28 @@
  *
  *   parley [--server ws://HOST:PORT] [--profile DIR]
  *
- * Without --server the embedded chat server runs in this process, data in
- * userData/server. The default profile is userData/profile.
+ * The chat server is --server, else the profile's saved server address (Settings),
+ * else the embedded one run in this process with its data in userData/server. The
+ * default profile is userData/profile.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, dialog, session, type BrowserWindow } from 'electron'
+import { app, dialog, Menu, nativeTheme, Notification, session, type BrowserWindow } from 'electron'
+import type { BridgeEvents, EmitEvent, MenuCommand, Settings } from '../shared/bridge'
 import { logger } from '../shared/log'
 import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url'
 import { registerAppScheme, serveAppProtocol } from './app-protocol'
 import { parseClientArgs, type ClientArgs } from './args'
 import { createCore, type ParleyCore } from './core/core'
+import { readProfileSettings } from './core/services/settings'
+import { DesktopNotifier } from './desktop-notifier'
 import { useEmbeddedServer, type EmbeddedServer } from './embedded-server'
 import { registerBridge, windowEmitter } from './ipc'
 import { findElectronNativeBinding } from './native'
+import { menuLanguage, menuTemplate } from './menu'
 import { hardenAllWebContents, hardenSession } from './security'
 import { createMainWindow, focusWindow } from './window'
 
@@ -55,6 +60,27 @@ let win: BrowserWindow | null = null
 let core: ParleyCore | null = null
 let server: EmbeddedServer | null = null
 let unregisterBridge: (() => void) | null = null
+let clockOffsetMs = 0
+let menuLang: string | null = null
+
+const toWindow = windowEmitter(() => win)
+const notifier = new DesktopNotifier({
+  create: Notification.isSupported() ? (content) => new Notification({ title: content.title, body: content.body }) : null,
+  focused: () => win?.isFocused() ?? false,
+  now: () => Date.now() + clockOffsetMs,
+  open: (conversationId, messageId) => void showInWindow('ui:open-conversation', { conversationId, messageId }),
+  setBadge: (count) => app.setBadgeCount(count),
+})
+
+/** Everything the core tells the renderer also drives the notifications, badge, menu and theme. */
+const emit: EmitEvent = (event, payload) => {
+  toWindow(event, payload)
+  notifier.onEvent(event, payload)
+  if (event === 'settings:changed') applySettings((payload as BridgeEvents['settings:changed']).settings)
+  if (event === 'connection:changed' && (payload as BridgeEvents['connection:changed']).state === 'online') {
+    void refreshClockOffset()
+  }
+}
 
 if (!app.requestSingleInstanceLock()) {
   log.info({ profileDir }, 'Parley is already running with this profile; focusing it')
@@ -82,17 +108,59 @@ async function start(): Promise<void> {
   const nativeBinding = native.ok ? native.path : undefined
 
   mkdirSync(profileDir, { recursive: true, mode: 0o700 })
-  if (args.server === null) server = await useEmbeddedServer(path.join(baseUserData, 'server'), nativeBinding)
-  const serverUrl = args.server ?? server!.url
+  const saved = readProfileSettings({ profileDir, nativeBinding })
+  const chosenServer = args.server ?? saved.serverUrl?.replace(/\/+$/, '') ?? null
+  if (chosenServer === null) server = await useEmbeddedServer(path.join(baseUserData, 'server'), nativeBinding)
+  const serverUrl = chosenServer ?? server!.url
 
   hardenSession(session.defaultSession, appOrigin, { dev: devRendererUrl !== null })
   serveAppProtocol(session.defaultSession, path.join(outDir, 'renderer'))
+  applySettings(saved)
 
-  core = await createCore({ profileDir, serverUrl, emit: windowEmitter(() => win), nativeBinding })
+  core = await createCore({ profileDir, serverUrl, emit, nativeBinding })
   unregisterBridge = registerBridge(core.handlers, () => win, appOrigin)
   await core.start()
+  await seedNotifier(core, saved)
   log.info({ profileDir, serverUrl, embedded: server?.owned ?? false }, 'Parley started')
   await openWindow()
+}
+
+async function seedNotifier(started: ParleyCore, saved: Settings): Promise<void> {
+  const [settings, conversations] = await Promise.all([
+    started.handlers.getSettings({}),
+    started.handlers.listConversations({}),
+  ])
+  notifier.seed(settings.ok ? settings.value : saved, conversations.ok ? conversations.value : [])
+  await refreshClockOffset()
+}
+
+async function refreshClockOffset(): Promise<void> {
+  const state = await core?.handlers.getSession({})
+  if (state?.ok) clockOffsetMs = state.value.serverClockOffsetMs
+}
+
+function applySettings(settings: Settings): void {
+  nativeTheme.themeSource = settings.theme
+  const language = menuLanguage(settings.language, app.getLocale())
+  if (language === menuLang) return
+  menuLang = language
+  const template = menuTemplate({
+    platform: process.platform,
+    language,
+    dev: !app.isPackaged,
+    onCommand: (command: MenuCommand) => void showInWindow('ui:menu-command', { command }),
+  })
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template))
+}
+
+/** Bring the window up (re-opening it on macOS, where the app outlives it) and tell the renderer. */
+async function showInWindow<E extends 'ui:menu-command' | 'ui:open-conversation'>(
+  event: E,
+  payload: BridgeEvents[E],
+): Promise<void> {
+  if (win === null && core !== null) await openWindow()
+  focusWindow(win)
+  toWindow(event, payload)
 }
 
 async function openWindow(): Promise<void> {
@@ -122,6 +190,7 @@ function installQuitCleanup(): void {
 
 async function closeAll(): Promise<void> {
   unregisterBridge?.()
+  notifier.dispose()
   try {
     await core?.close()
   } catch (err) {

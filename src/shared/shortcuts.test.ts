@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MENU_COMMANDS } from './bridge'
-import { commandForKey, SHORTCUTS, shortcutLabel, type KeyLike } from './shortcuts'
+import { acceleratorLabel, commandForKey, SHORTCUTS, shortcutLabel, type KeyLike } from './shortcuts'
 
 const press = (key: string, mods: Partial<KeyLike> = {}): KeyLike => ({
   key,
@@ -39,5 +39,8 @@ describe('shortcuts', () => {
     expect(shortcutLabel({ key: 'f', mod: true }, false)).toBe('Ctrl+F')
     expect(shortcutLabel({ key: 'f', mod: true }, true)).toBe('⌘F')
     expect(shortcutLabel({ key: 'ArrowDown', alt: true }, false)).toBe('Alt+Down')
+    expect(acceleratorLabel('CmdOrCtrl+N', false)).toBe('Ctrl+N')
+    expect(acceleratorLabel('CmdOrCtrl+N', true)).toBe('⌘N')
+    expect(acceleratorLabel('Ctrl+Shift+Tab', true)).toBe('⌃⇧Tab')
   })
 })

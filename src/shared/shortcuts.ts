@@ -63,3 +63,11 @@ export function shortcutLabel(combo: KeyCombo, isMac: boolean): string {
   if (isMac) return `${combo.mod ? '⌘' : ''}${combo.alt ? '⌥' : ''}${combo.shift ? '⇧' : ''}${key}`
   return [combo.mod && 'Ctrl', combo.alt && 'Alt', combo.shift && 'Shift', key].filter(Boolean).join('+')
 }
+
+/** How an Electron accelerator is written for people on this platform ("CmdOrCtrl+F" → "Ctrl+F" or "⌘F"). */
+export function acceleratorLabel(accelerator: string, isMac: boolean): string {
+  const parts = accelerator.split('+')
+  if (!isMac) return parts.map((p) => (p === 'CmdOrCtrl' ? 'Ctrl' : p)).join('+')
+  const symbols: Record<string, string> = { CmdOrCtrl: '⌘', Ctrl: '⌃', Alt: '⌥', Shift: '⇧' }
+  return parts.map((p) => symbols[p] ?? p).join('')
+}

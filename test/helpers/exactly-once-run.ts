@@ -17,13 +17,13 @@
  *   member's database, and each sender's messages in the order they were sent; empty
  *   outboxes; every own message acknowledged.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 import { directConversationId } from '../../src/shared/protocol'
-import { databasePath } from '../../src/main/core/db/open'
 import { ClientProcess, type RecordedEvent } from './client-process'
+import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
 import { Rng, UNICODE_SAMPLES } from './fuzz-frames'
 import { type ServerProcess, serverErrors } from './server-process'
 
@@ -140,6 +140,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   const confirmedIds = new Set<string>()
   const isConfirmed = (t: Tracked) => t.id !== null && confirmedIds.has(t.id)
   let serverBusy = false
+  const shown = new Map<string, ShownLog>()
 
   for (const p of people) {
     await p.proc.start()
@@ -167,10 +168,10 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     await new Promise((r) => setTimeout(r, progressed ? 15 : 50))
   }
   for (const f of faults) runFault(f.kind)
-  // top up withdraws to the target, from whoever is up
-  while (report.withdraws + pendingWithdrawCalls() < opts.withdraws) {
+  // top up withdraws to the target, from whoever is up (calls cut by a kill may turn out not to have happened)
+  while (report.withdraws < opts.withdraws) {
     const p = people.find((x) => x.proc.running && !x.busy && candidates(x).length > 0)
-    if (!p) {
+    if (!p || report.withdraws + pendingWithdrawCalls() >= opts.withdraws) {
       await new Promise((r) => setTimeout(r, 100))
       continue
     }
@@ -333,27 +334,16 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     notices: Set<string>
   }
 
-  /** Integrity of the files as the kill left them (checked on a copy, so nothing recovers them in place first). */
   function inspectAfterCrash(p: Participant): Snapshot | null {
-    const dir = mkdtempSync(path.join(tmpdir(), 'parley-client-integrity-'))
     try {
-      const file = databasePath(p.proc.profileDir)
-      for (const suffix of ['', '-wal']) if (existsSync(file + suffix)) copyFileSync(file + suffix, path.join(dir, `parley.db${suffix}`))
-      const db = new BetterSqlite3(path.join(dir, 'parley.db'))
-      try {
-        const result = db.pragma('integrity_check', { simple: true })
-        if (result === 'ok') report.integrityOk++
-        else problem(`${p.name}: integrity_check after kill: ${String(result)}`)
-        const notices = db.prepare("SELECT id FROM messages WHERE kind = 'notice'").pluck().all() as string[]
-        return { notices: new Set(notices) }
-      } finally {
-        db.close()
-      }
+      const { integrity, notices } = inspectCrashedProfile(p.proc.profileDir)
+      if (integrity === 'ok') report.integrityOk++
+      else problem(`${p.name}: integrity_check after kill: ${integrity}`)
+      shown.get(p.name)!.rememberNotices(notices)
+      return { notices }
     } catch (err) {
       problem(`${p.name}: cannot inspect its files after a kill: ${(err as Error).message}`)
       return null
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
     }
   }
 
@@ -420,31 +410,25 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   // ---------------------------------------------------------------- events
 
   function watchEvents(p: Participant): void {
-    const withdrawnHere = new Set<string>()
-    const addedHere = new Set<string>()
-    p.proc.onEvent((e: RecordedEvent) => {
+    const log = new ShownLog(
+      p.name,
+      (msgId, text) => {
+        const t = byId.get(msgId) ?? byToken.get(text?.split(' ')[0] ?? '')
+        // down from before it was sent until after its withdraw was acknowledged: it must never have appeared
+        return !!t && t.sender !== p.name && t.withdrawAckedAt !== null && p.deaths.some(([from, to]) => from < t.requestedAt && to > t.withdrawAckedAt!)
+      },
+      (v) => {
+        report[v.kind]++
+        problem(v.text)
+      },
+    )
+    shown.set(p.name, log)
+    p.proc.onEvent((e) => {
       if (e.name === 'message:updated') {
         const m = (e as RecordedEvent<'message:updated'>).payload.message
-        const t = byId.get(m.id)
         if (m.sender === p.name && (m.state === 'sent' || m.state === 'delivered')) confirmedIds.add(m.id)
-        return
       }
-      if (e.name === 'message:withdrawn') {
-        withdrawnHere.add((e as RecordedEvent<'message:withdrawn'>).payload.messageId)
-        return
-      }
-      if (e.name !== 'message:added') return
-      const m = (e as RecordedEvent<'message:added'>).payload.message
-      if (m.kind !== 'text') return
-      if (addedHere.has(m.id)) (report.duplicated++, problem(`${p.name} emitted message:added twice for ${m.id}`))
-      addedHere.add(m.id)
-      if (withdrawnHere.has(m.id)) (report.resurrected++, problem(`${p.name} showed ${m.id} after it had withdrawn it`))
-      const t = byId.get(m.id) ?? byToken.get(m.text?.split(' ')[0] ?? '')
-      if (t && t.sender !== p.name && t.withdrawAckedAt !== null) {
-        // down from before it was sent until after its withdraw was acknowledged: it must never have appeared
-        const downThroughout = p.deaths.some(([from, to]) => from < t.requestedAt && to > t.withdrawAckedAt!)
-        if (downThroughout) (report.resurrected++, problem(`${p.name} showed ${m.id}, withdrawn while it was down`))
-      }
+      log.observe(e)
     })
   }
 
@@ -490,7 +474,9 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     const orderIn = new Map<string, string[]>()
     for (const p of people) {
       const { alive, withdrawn } = expectedFor(p)
-      readDb(p, { writable: true }, (db) => {
+      readDb(
+        p,
+        (db) => {
         const integrity = db.pragma('integrity_check', { simple: true })
         if (integrity !== 'ok') problem(`${p.name}: final integrity_check: ${String(integrity)}`)
         const rows = db
@@ -522,7 +508,9 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
           if (!orderIn.has(key)) orderIn.set(key, [])
           orderIn.get(key)!.push(r.id)
         }
-      })
+        },
+        { writable: true },
+      )
     }
     const conversations = new Set([...orderIn.keys()].map((k) => k.split('|')[1]!))
     for (const c of conversations) {
@@ -551,18 +539,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     }
   }
 
-  /** Read-only while its core runs; `writable` once it is stopped (a read-only open cannot recover a WAL). */
-  function readDb<T>(p: Participant, ...args: [(db: BetterSqlite3.Database) => T] | [{ writable: boolean }, (db: BetterSqlite3.Database) => T]): T | null {
-    const [mode, read] = args.length === 1 ? [{ writable: false }, args[0]] : args
-    let db: BetterSqlite3.Database | null = null
-    try {
-      db = new BetterSqlite3(databasePath(p.proc.profileDir), { readonly: !mode.writable, fileMustExist: true })
-      return read(db)
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') return null
-      throw err
-    } finally {
-      db?.close()
-    }
+  function readDb<T>(p: Participant, read: (db: BetterSqlite3.Database) => T, opts: { writable?: boolean } = {}): T | null {
+    return readProfileDb(p.proc.profileDir, read, opts)
   }
 }

@@ -16,6 +16,7 @@ import type { CoreContext } from './services/context'
 import { ConversationService } from './services/conversations'
 import { GroupService } from './services/groups'
 import { InboundProcessor } from './services/inbound'
+import { Inbox } from './services/inbox'
 import { listMessages } from './services/messages'
 import { OutboxTransmitter } from './services/outbox-transmitter'
 import { ReEditService } from './services/reedit'
@@ -124,6 +125,11 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     groups.onDisconnect()
   }
 
+  const inbox = new Inbox(
+    (events) => inbound.handleBatch(events),
+    (frame) => route(frame),
+  )
+
   function route(frame: ServerReply): void {
     switch (frame.type) {
       case 'event':
@@ -149,7 +155,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
 
   connection = (deps.connect ?? wsConnectionFactory({ serverUrl: opts.serverUrl, backoff: deps.backoff }))({
     onState(state, detail) {
-      if (state !== 'online') forgetWaiters()
+      if (state !== 'online') {
+        inbox.clear()
+        forgetWaiters()
+      }
       session.onConnectionState(state, detail)
     },
     onWelcome(frame) {
@@ -162,6 +171,11 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       for (const l of frameListeners) l(frame)
       if (closed) return
       route(frame)
+    },
+    onFrames(frames) {
+      for (const frame of frames) for (const l of frameListeners) l(frame)
+      if (closed) return
+      inbox.push(frames)
     },
     onUnauthorized(token) {
       session.onUnauthorized(token)
@@ -206,6 +220,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       closed = true
       reedit.stop()
       outbox.stop()
+      inbox.clear()
       inbound.stop()
       forgetWaiters()
       await connection.stop()

@@ -44,6 +44,11 @@ export const app = {
       process.exit(0)
     }
   },
+  getLocale: () => 'en-US',
+  setBadgeCount: (count: number) => {
+    report('badge', { count })
+    return true
+  },
   exit: (code: number) => {
     report('exit', { code })
     process.exit(code)
@@ -56,6 +61,40 @@ export const dialog = {
 
 export const protocol = {
   registerSchemesAsPrivileged: (schemes: unknown) => report('schemes', { schemes }),
+}
+
+interface TemplateItem {
+  label?: string
+  role?: string
+  accelerator?: string
+  click?: () => void
+  submenu?: TemplateItem[]
+}
+let applicationMenu: TemplateItem[] = []
+
+export const Menu = {
+  buildFromTemplate: (template: TemplateItem[]) => template,
+  setApplicationMenu: (menu: TemplateItem[]) => {
+    applicationMenu = menu
+    report('menu', { top: menu.map((m) => m.label ?? m.role) })
+  },
+}
+
+export const nativeTheme = {
+  set themeSource(value: string) {
+    report('theme', { value })
+  },
+}
+
+export class Notification extends EventEmitter {
+  static isSupported = () => true
+  constructor(readonly options: { title: string; body: string }) {
+    super()
+  }
+  show(): void {
+    report('notification', { title: this.options.title })
+  }
+  close(): void {}
 }
 
 export const ipcMain = {
@@ -78,8 +117,8 @@ class WebContents extends EventEmitter {
   setWindowOpenHandler(fn: (details: { url: string }) => { action: string }): void {
     this.openHandler = fn
   }
-  send(name: string): void {
-    report('bridge-event', { name })
+  send(name: string, payload: unknown): void {
+    report('bridge-event', { name, payload })
   }
   isDestroyed(): boolean {
     return false
@@ -94,6 +133,7 @@ export class BrowserWindow extends EventEmitter {
     appEvents.emit('web-contents-created', {}, this.webContents)
   }
   isDestroyed = () => false
+  isFocused = () => true
   isMinimized = () => false
   show = () => {}
   focus = () => {}
@@ -122,11 +162,19 @@ async function playRenderer(win: BrowserWindow, url: string): Promise<void> {
   const call = (channel: string, args: unknown, event: unknown = trusted) => ipcHandlers.get(channel)!(event, args)
   report('channels', { channels: [...ipcHandlers.keys()].sort() })
   report('invoke', { channel: 'session:get-state', result: await call('session:get-state', {}) })
+  if (process.env.PARLEY_STUB_SAVE_SERVER) {
+    const result = await call('settings:update', { serverUrl: process.env.PARLEY_STUB_SAVE_SERVER })
+    report('invoke', { channel: 'settings:update', result })
+  }
   const username = `stub_${process.pid}`
   report('invoke', {
     channel: 'session:sign-up',
     result: await call('session:sign-up', { username, password: 'correct horse battery staple' }),
   })
+  const newChat = applicationMenu.flatMap((m) => m.submenu ?? []).find((i) => i.accelerator === 'CmdOrCtrl+N')
+  report('menu-item', { label: newChat?.label })
+  newChat?.click?.()
+  await new Promise((resolve) => setImmediate(resolve))
   const foreign = { sender: win.webContents, senderFrame: { url: 'https://evil.example/', parent: null } }
   report('invoke', { channel: 'foreign', result: await call('session:get-state', {}, foreign) })
   app.quit()

@@ -72,3 +72,39 @@ describe('App', () => {
     wrapper.unmount()
   })
 })
+
+describe('App, everyday', () => {
+  it('puts the unread total in the window title', async () => {
+    const bridge = createFakeBridge({
+      getSession: () => ok(sessionView({ user: 'alice' })),
+      listConversations: () => ok([conversationView({ id: 'dm:alice:bob', unread: 2 }), conversationView({ id: 'dm:alice:carol', peer: 'carol', unread: 3 })]),
+    })
+    const { wrapper } = await start(bridge)
+    expect(document.title).toBe('(5) Parley')
+    // A withdrawn unread message stops counting: main sends the new count.
+    bridge.emit('conversation:changed', { conversation: conversationView({ id: 'dm:alice:bob', unread: 1 }) })
+    await flushPromises()
+    expect(document.title).toBe('(4) Parley')
+    wrapper.unmount()
+  })
+
+  it('follows the theme setting', async () => {
+    const bridge = createFakeBridge({ getSettings: () => ok({ ...DEFAULT_SETTINGS, theme: 'dark' as const }) })
+    const { wrapper } = await start(bridge)
+    expect(document.documentElement.dataset.theme).toBe('dark')
+    bridge.emit('settings:changed', { settings: { ...DEFAULT_SETTINGS, theme: 'light' } })
+    await flushPromises()
+    expect(document.documentElement.dataset.theme).toBe('light')
+    wrapper.unmount()
+  })
+
+  it('a language of "system" forgets the page’s own choice', async () => {
+    localStorage.setItem(LOCALE_STORAGE_KEY, 'zh-CN')
+    const bridge = createFakeBridge({ getSettings: () => ok({ ...DEFAULT_SETTINGS, language: 'zh-CN' as const }) })
+    const { wrapper } = await start(bridge)
+    bridge.emit('settings:changed', { settings: { ...DEFAULT_SETTINGS, language: 'system' } })
+    await flushPromises()
+    expect(localStorage.getItem(LOCALE_STORAGE_KEY)).toBeNull()
+    wrapper.unmount()
+  })
+})

@@ -3,6 +3,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { provideBridge } from './bridge/provide'
 import { createWebBridge } from './bridge/web-bridge'
+import { applySystemTheme } from './composables/theme'
 import { createParleyI18n } from './i18n'
 import { useSessionStore } from './stores/session'
 import { useSettingsStore } from './stores/settings'
@@ -12,6 +13,7 @@ import { useSettingsStore } from './stores/settings'
 const web = window.parley ? null : createWebBridge()
 const bridge = window.parley ?? web!
 
+applySystemTheme()
 const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)

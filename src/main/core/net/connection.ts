@@ -22,6 +22,11 @@ export interface ConnectionHooks {
   /** The handshake completed: frames may be sent from now on. */
   onWelcome(frame: WelcomeFrame): void
   onFrame(frame: ServerReply): void
+  /**
+   * Frames read from the socket together (a replay comes in chunks of hundreds), in
+   * order, once the chunk is read. When absent, `onFrame` gets them one by one.
+   */
+  onFrames?(frames: ServerReply[]): void
   /** The server refused `token` (at upgrade, or revoked it on an open socket): that session is over. */
   onUnauthorized(token: string): void
 }
@@ -63,6 +68,8 @@ class WsConnection implements Connection {
   ready = false
   private socket: WebSocket | null = null
   private pacer: SendPacer | null = null
+  /** Frames of the chunk being read, handed over together once it is read. */
+  private burst: ServerReply[] = []
   private token: string | null = null
   private attempt = 0
   private retryTimer: NodeJS.Timeout | null = null
@@ -150,7 +157,7 @@ class WsConnection implements Connection {
         log.warn('binary frame ignored')
         return
       }
-      this.handleData(rawText(data))
+      this.handleData(rawText(data), true)
     })
     ws.on('close', (code) => {
       if (ws !== this.socket) return
@@ -181,10 +188,11 @@ class WsConnection implements Connection {
     })
   }
 
-  private handleData(raw: string): void {
+  private handleData(raw: string, fromSocket = false): void {
     const frame = parseServerFrame(raw)
     if (!frame) return
     if (frame.type === 'welcome') {
+      this.flushBurst()
       if (frame.v !== PROTOCOL_VERSION) log.warn({ v: frame.v }, 'server speaks another protocol version')
       this.ready = true
       this.attempt = 0
@@ -192,7 +200,20 @@ class WsConnection implements Connection {
       this.hooks.onWelcome(frame)
       return
     }
-    this.hooks.onFrame(frame)
+    if (!fromSocket || !this.hooks.onFrames) {
+      this.hooks.onFrame(frame)
+      return
+    }
+    // ws emits every frame of a chunk in one go: they are handed over after the last one
+    if (this.burst.length === 0) queueMicrotask(() => this.flushBurst())
+    this.burst.push(frame)
+  }
+
+  private flushBurst(): void {
+    if (this.burst.length === 0) return
+    const frames = this.burst
+    this.burst = []
+    this.hooks.onFrames?.(frames)
   }
 
   private scheduleReconnect(detail: string): void {

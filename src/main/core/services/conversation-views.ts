@@ -17,9 +17,12 @@ export function viewOfConversation(ctx: CoreContext, id: string, me: string): Co
   return conversationView(row, last ? viewOfMessage(ctx, last, me) : null, members)
 }
 
-/** Inside a unit of work: bring the summary up to date and announce it after commit. */
-export function touchConversation(ctx: CoreContext, fx: Effects, id: string, me: string): void {
-  refreshConversationSummary(ctx.db, id, me)
+/**
+ * Inside a unit of work: bring the summary up to date and announce it after commit.
+ * `unreadChange`: see `refreshConversationSummary` (recounted when absent).
+ */
+export function touchConversation(ctx: CoreContext, fx: Effects, id: string, me: string, unreadChange?: number): void {
+  refreshConversationSummary(ctx.db, id, me, unreadChange)
   const view = viewOfConversation(ctx, id, me)
   if (view) fx.emit('conversation:changed', { conversation: view })
 }

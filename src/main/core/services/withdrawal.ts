@@ -1,4 +1,5 @@
 import { CLIENT_RECALL_GRACE_MS, decideWithdraw, type WithdrawDecision } from '../../../shared/recall'
+import { countsAsUnread } from '../db/queries/conversations'
 import { getMessage, deleteMessage, insertNotice, type MessageRow } from '../db/queries/messages'
 import { deleteOutboxFor } from '../db/queries/outbox'
 import { putDraft, REEDIT_KEEP_MS } from '../db/queries/reedit-drafts'
@@ -54,6 +55,7 @@ export interface Removal {
 export function removeWithdrawnMessage(ctx: CoreContext, fx: Effects, r: Removal, me: string): void {
   const { db } = ctx
   const m = r.message
+  const wasUnread = countsAsUnread(db, m, me)
   deleteMessage(db, m)
   deleteOutboxFor(db, m.id)
   putTombstone(db, {
@@ -70,7 +72,8 @@ export function removeWithdrawnMessage(ctx: CoreContext, fx: Effects, r: Removal
   if (r.keepDraft && m.text !== null) putDraft(db, m.id, m.text, ctx.now() + REEDIT_KEEP_MS)
   fx.checkpoint = true
   emitNotice(ctx, fx, m.id, me)
-  touchConversation(ctx, fx, m.conversationId, me)
+  // the notice that takes its place never counts
+  touchConversation(ctx, fx, m.conversationId, me, wasUnread ? -1 : 0)
 }
 
 /** Announce the notice that now stands where message `id` was, and the replies that quote it. */

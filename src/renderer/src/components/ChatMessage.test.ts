@@ -101,6 +101,9 @@ describe('ChatMessage', () => {
     ;(root.element as HTMLElement).focus()
     await root.trigger('keydown', { key: 'Enter' })
     await flushPromises()
+    // Reply comes first; the arrow keys reach Withdraw.
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('reply')
+    await wrapper.get('[data-testid="reply"]').trigger('keydown', { key: 'ArrowDown' })
     expect(document.activeElement?.getAttribute('data-testid')).toBe('withdraw')
     await wrapper.get('[data-testid="withdraw"]').trigger('keydown', { key: 'Escape' })
     expect(wrapper.find('[data-testid="message-menu-popup"]').exists()).toBe(false)

@@ -32,3 +32,23 @@ describe('withdrawTimeLeft', () => {
     expect(canWithdraw(old, now, { ...clock, recallWindowSeconds: 0 })).toBe(true)
   })
 })
+
+describe('withdrawTimeLeft for group owners and admins', () => {
+  const moderator = { ...clock, moderator: true, adminRecallWindowSeconds: 0 }
+
+  it('offers others’ messages to moderators only, in the admins’ window', () => {
+    const now = 1_000_000
+    const theirs = textMessage({ mine: false, ts: now - 3_600_000 })
+    expect(withdrawTimeLeft(theirs, now, clock)).toBeNull()
+    expect(withdrawTimeLeft(theirs, now, moderator)).toBe(Number.POSITIVE_INFINITY)
+    expect(withdrawTimeLeft(theirs, now, { ...moderator, adminRecallWindowSeconds: 600 })).toBe(0)
+    expect(withdrawTimeLeft(noticeFor(theirs), now, moderator)).toBeNull()
+  })
+
+  it('gives a moderator’s own message the longer of the two windows', () => {
+    const now = 1_000_000
+    const mine = textMessage({ mine: true, ts: now - 300_000, state: 'sent' })
+    expect(canWithdraw(mine, now, clock)).toBe(false)
+    expect(withdrawTimeLeft(mine, now, { ...moderator, adminRecallWindowSeconds: 600 })).toBe(300_000)
+  })
+})

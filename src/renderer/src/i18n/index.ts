@@ -31,6 +31,12 @@ function storage(): Storage | null {
   }
 }
 
+/** The browser's (the system's) language, as one we ship. */
+export function systemLocale(): AppLocale {
+  const nav = globalThis.navigator
+  return localeFromLanguages(nav ? (nav.languages?.length ? nav.languages : [nav.language]) : [])
+}
+
 /** The saved choice, else the browser's language. */
 export function initialLocale(): AppLocale {
   try {
@@ -39,8 +45,19 @@ export function initialLocale(): AppLocale {
   } catch {
     // Storage may be disabled; fall back to the browser language.
   }
-  const nav = globalThis.navigator
-  return localeFromLanguages(nav ? (nav.languages?.length ? nav.languages : [nav.language]) : [])
+  return systemLocale()
+}
+
+/** Back to following the system: the page's own memory of a choice goes too. */
+export function forgetLocale(): AppLocale {
+  try {
+    storage()?.removeItem(LOCALE_STORAGE_KEY)
+  } catch {
+    // Nothing saved, then.
+  }
+  const locale = systemLocale()
+  if (globalThis.document) document.documentElement.lang = locale
+  return locale
 }
 
 export function saveLocale(locale: AppLocale): void {

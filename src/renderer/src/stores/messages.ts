@@ -14,10 +14,24 @@ export interface Timeline {
   items: MessageView[]
   /** Older messages exist before items[0]. */
   hasMore: boolean
-  /** The newest page has been fetched at least once. */
+  /**
+   * Newer messages exist after items.at(-1): the timeline was opened around an older
+   * message (a search result) and pages forward as the user scrolls down.
+   */
+  hasNewer: boolean
+  /** A page has been fetched at least once. */
   loaded: boolean
   loading: boolean
   loadingOlder: boolean
+  loadingNewer: boolean
+}
+
+/** A message the list should bring into view and point out (a search result, a quote's original). */
+export interface FocusTarget {
+  conversationId: string
+  messageId: string
+  /** Increases with every request, so asking twice for one message still moves there. */
+  seq: number
 }
 
 export interface WithdrawnEvent {
@@ -46,8 +60,11 @@ export function placeMessage(items: readonly MessageView[], message: MessageView
 }
 
 function emptyTimeline(): Timeline {
-  return { items: [], hasMore: false, loaded: false, loading: false, loadingOlder: false }
+  return { items: [], hasMore: false, hasNewer: false, loaded: false, loading: false, loadingOlder: false, loadingNewer: false }
 }
+
+/** Messages the core puts before the target in a page `around` it (see listMessages). */
+const OLDER_AROUND = Math.floor((PAGE_SIZE - 1) / 2)
 
 export const useMessagesStore = defineStore('messages', () => {
   const bridge = useBridge()
@@ -57,7 +74,9 @@ export const useMessagesStore = defineStore('messages', () => {
 
   const timelines = ref<Record<string, Timeline>>({})
   const lastWithdrawn = ref<WithdrawnEvent | null>(null)
+  const focusTarget = ref<FocusTarget | null>(null)
   let withdrawSeq = 0
+  let focusSeq = 0
 
   function timeline(conversationId: string): Timeline {
     return timelines.value[conversationId] ?? emptyTimeline()
@@ -88,8 +107,9 @@ export const useMessagesStore = defineStore('messages', () => {
         // Events that arrived while the page was in flight are newer than it: keep them.
         const newest = result.value.at(-1)
         const later = newest ? current.items.filter((m) => compareMessages(m, newest) > 0) : current.items
-        current.items = later.reduce(placeMessage, result.value)
+        current.items = current.hasNewer ? result.value : later.reduce(placeMessage, result.value)
         current.hasMore = result.value.length >= PAGE_SIZE
+        current.hasNewer = false
         current.loaded = true
       }
       return result
@@ -133,15 +153,78 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+  /**
+   * Open a conversation at one message: a page around it replaces what was loaded, and
+   * the list is asked to show it. NOT_FOUND when it is gone (withdrawn meanwhile).
+   */
+  async function openAround(conversationId: string, messageId: string): Promise<Result<MessageView[]>> {
+    const t = ensure(conversationId)
+    t.loading = true
+    try {
+      const result = await bridge.listMessages({ conversationId, around: messageId, limit: PAGE_SIZE })
+      const current = ensure(conversationId)
+      if (result.ok) {
+        const index = result.value.findIndex((m) => m.id === messageId)
+        current.items = result.value
+        current.hasMore = index >= OLDER_AROUND
+        current.hasNewer = result.value.length - index - 1 >= PAGE_SIZE - 1 - OLDER_AROUND
+        current.loaded = true
+        focusSeq += 1
+        focusTarget.value = { conversationId, messageId, seq: focusSeq }
+      }
+      return result
+    } finally {
+      ensure(conversationId).loading = false
+    }
+  }
+
+  /** The next page after the newest loaded message, while the timeline does not reach the present. */
+  async function loadNewer(conversationId: string): Promise<Result<MessageView[]>> {
+    const t = ensure(conversationId)
+    const newest = t.items.at(-1)
+    if (!t.loaded || !t.hasNewer || t.loadingNewer || t.loading || !newest) return { ok: true, value: [] }
+    t.loadingNewer = true
+    try {
+      const result = await bridge.listMessages({ conversationId, limit: PAGE_SIZE, after: { ts: newest.ts, id: newest.id } })
+      const current = ensure(conversationId)
+      if (result.ok) {
+        current.items = result.value.reduce(placeMessage, current.items)
+        current.hasNewer = result.value.length >= PAGE_SIZE
+      } else {
+        ui.showError('chat', result.error)
+      }
+      return result
+    } finally {
+      ensure(conversationId).loadingNewer = false
+    }
+  }
+
+  /** Point the list at a message that is loaded already. */
+  function focusLoaded(conversationId: string, messageId: string): boolean {
+    if (!timeline(conversationId).items.some((m) => m.id === messageId)) return false
+    focusSeq += 1
+    focusTarget.value = { conversationId, messageId, seq: focusSeq }
+    return true
+  }
+
   function place(message: MessageView): void {
     const t = timelines.value[message.conversationId]
     // A conversation not loaded yet gets its history from listMessages when opened.
-    if (t) t.items = placeMessage(t.items, message)
+    if (!t) return
+    const newest = t.items.at(-1)
+    const known = t.items.some((m) => m.id === message.id)
+    // Past the end of a timeline that stops short of the present: paging forward brings it, in order.
+    if (t.hasNewer && !known && newest && compareMessages(message, newest) > 0) return
+    t.items = placeMessage(t.items, message)
   }
 
-  async function send(conversationId: string, text: string): Promise<Result<MessageView>> {
-    const result = await bridge.sendMessage({ conversationId, text })
-    if (result.ok) place(result.value)
+  async function send(conversationId: string, text: string, replyTo?: string): Promise<Result<MessageView>> {
+    const result = await bridge.sendMessage(replyTo ? { conversationId, text, replyTo } : { conversationId, text })
+    if (result.ok) {
+      // What was just sent belongs at the present: leave an older part of the history for it.
+      if (timelines.value[conversationId]?.hasNewer) await load(conversationId)
+      place(result.value)
+    }
     return result
   }
 
@@ -173,7 +256,10 @@ export const useMessagesStore = defineStore('messages', () => {
     bridge.on('message:updated', ({ message }) => place(message)),
     bridge.on('message:withdrawn', ({ conversationId, messageId, notice }) => {
       const t = timelines.value[conversationId]
-      if (t) t.items = placeMessage(t.items.filter((m) => m.id !== messageId), notice)
+      if (t) {
+        t.items = t.items.filter((m) => m.id !== messageId)
+        place(notice)
+      }
       withdrawSeq += 1
       lastWithdrawn.value = { conversationId, notice, seq: withdrawSeq }
     }),
@@ -202,11 +288,15 @@ export const useMessagesStore = defineStore('messages', () => {
   return {
     timelines,
     lastWithdrawn,
+    focusTarget,
     timeline,
     findMessage,
     load,
     ensureLoaded,
     loadOlder,
+    loadNewer,
+    openAround,
+    focusLoaded,
     send,
     withdraw,
     reEdit,

@@ -88,16 +88,20 @@ export const useSessionStore = defineStore('session', () => {
   const signIn = (username: string, password: string) => authenticate('signIn', username, password)
   const signUp = (username: string, password: string) => authenticate('signUp', username, password)
 
-  async function signOut(): Promise<Result<null>> {
+  async function endSession(kind: 'signOut' | 'signOutEverywhere'): Promise<Result<null>> {
     signingOut = true
     try {
-      const result = await bridge.signOut({})
+      const result = await bridge[kind]({})
       if (result.ok) user.value = null
       return result
     } finally {
       signingOut = false
     }
   }
+
+  const signOut = () => endSession('signOut')
+  /** Every device of the account; needs the server (this device stays signed in when it cannot be reached). */
+  const signOutEverywhere = () => endSession('signOutEverywhere')
 
   function setLink(status: LinkStatus): void {
     const wasDown = link.value.state !== 'up' && link.value.attempt > 0
@@ -143,6 +147,7 @@ export const useSessionStore = defineStore('session', () => {
     signIn,
     signUp,
     signOut,
+    signOutEverywhere,
     setLink,
   }
 })

@@ -4,7 +4,10 @@ import type { BridgeError, BridgeErrorCode } from '../../../shared/bridge'
 import type { ErrorContext } from '../composables/error-text'
 
 /** The part of the screen an error belongs to; it is shown there and nowhere else. */
-export type ErrorScope = 'signIn' | 'newChat' | 'chat'
+export type ErrorScope = 'signIn' | 'newChat' | 'chat' | 'newGroup' | 'group' | 'settings'
+
+/** The app's own dialogs (at most one open). */
+export type AppDialog = 'settings' | 'about'
 
 /**
  * One error at a time: a new one replaces the last, so the screen never shows two
@@ -26,6 +29,9 @@ export const useUiStore = defineStore('ui', () => {
   const drafts = ref<Record<string, string>>({})
   /** Bumped to ask the composer to take focus (after re-edit, after opening a chat). */
   const composerFocusRequests = ref(0)
+  /** The message being replied to, per conversation (its id: its text is read from the timeline). */
+  const replyTargets = ref<Record<string, string>>({})
+  const dialog = ref<AppDialog | null>(null)
 
   function showError(scope: ErrorScope, err: BridgeError, context?: ErrorContext): void {
     info.value = null
@@ -65,10 +71,21 @@ export const useUiStore = defineStore('ui', () => {
     composerFocusRequests.value += 1
   }
 
+  function replyTarget(conversationId: string): string | null {
+    return replyTargets.value[conversationId] ?? null
+  }
+
+  function setReplyTarget(conversationId: string, messageId: string | null): void {
+    if (messageId) replyTargets.value[conversationId] = messageId
+    else delete replyTargets.value[conversationId]
+  }
+
   function reset(): void {
     error.value = null
     info.value = null
     drafts.value = {}
+    replyTargets.value = {}
+    dialog.value = null
   }
 
   return {
@@ -84,6 +101,10 @@ export const useUiStore = defineStore('ui', () => {
     draft,
     setDraft,
     requestComposerFocus,
+    replyTargets,
+    dialog,
+    replyTarget,
+    setReplyTarget,
     reset,
   }
 })

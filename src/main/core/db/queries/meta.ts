@@ -10,6 +10,11 @@ type MetaKey =
   | 'account'
   /** Highest server event seq committed here. */
   | 'cursor'
+  /**
+   * Highest seq acknowledged to the server. Written, waiting for the disk, right before
+   * each `received`: that fsync makes the events committed without waiting durable too.
+   */
+  | 'ackedCursor'
   | 'recallWindowSeconds'
   | 'adminRecallWindowSeconds'
 

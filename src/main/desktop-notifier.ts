@@ -1,0 +1,106 @@
+/**
+ * The desktop app's notifications and unread badge, fed every event main emits. The
+ * rules (which message notifies, what it says, which a withdraw or a read closes) are
+ * src/shared/notifications.ts, the same as browser mode's; this class only keeps the
+ * state those rules need. Electron-free: index.ts brings Electron's Notification.
+ */
+import {
+  DEFAULT_SETTINGS,
+  type BridgeEvents,
+  type ConversationView,
+  type EventName,
+  type Settings,
+} from '../shared/bridge'
+import { NotificationBook, notificationFor, totalUnread, type NotificationContent } from '../shared/notifications'
+
+export interface NativeNotification {
+  show(): void
+  close(): void
+  on(event: 'click' | 'close', listener: () => void): void
+}
+
+export interface DesktopNotifierDeps {
+  /** Null where the platform cannot show notifications. */
+  create: ((content: NotificationContent) => NativeNotification) | null
+  /** The window has focus: the message is on screen or one click away. */
+  focused(): boolean
+  /** Server-corrected now (ms). */
+  now(): number
+  /** A notification was clicked: bring this conversation up. */
+  open(conversationId: string, messageId: string): void
+  setBadge(count: number): void
+}
+
+export class DesktopNotifier {
+  private readonly book = new NotificationBook<NativeNotification>()
+  private readonly conversations = new Map<string, ConversationView>()
+  private settings: Settings = { ...DEFAULT_SETTINGS }
+
+  constructor(private readonly deps: DesktopNotifierDeps) {}
+
+  /** State that existed before the first event (read from the core at start-up). */
+  seed(settings: Settings, conversations: readonly ConversationView[]): void {
+    this.settings = settings
+    for (const c of conversations) this.conversations.set(c.id, c)
+    this.updateBadge()
+  }
+
+  onEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
+    switch (name) {
+      case 'message:added':
+        this.show((payload as BridgeEvents['message:added']).message)
+        return
+      case 'message:withdrawn':
+        // Its text must not stay on the desktop.
+        this.book.withdraw((payload as BridgeEvents['message:withdrawn']).messageId)
+        return
+      case 'conversation:changed': {
+        const { conversation } = payload as BridgeEvents['conversation:changed']
+        this.conversations.set(conversation.id, conversation)
+        if (conversation.unread === 0) this.book.closeConversation(conversation.id)
+        this.updateBadge()
+        return
+      }
+      case 'settings:changed':
+        this.settings = (payload as BridgeEvents['settings:changed']).settings
+        if (!this.settings.notifications) this.book.closeAll()
+        return
+      case 'session:changed':
+        if ((payload as BridgeEvents['session:changed']).user === null) {
+          this.book.closeAll()
+          this.conversations.clear()
+          this.updateBadge()
+        }
+        return
+      default:
+    }
+  }
+
+  dispose(): void {
+    this.book.closeAll()
+    this.deps.setBadge(0)
+  }
+
+  private show(message: BridgeEvents['message:added']['message']): void {
+    if (!this.deps.create) return
+    const content = notificationFor(message, {
+      enabled: this.settings.notifications,
+      focused: this.deps.focused(),
+      now: this.deps.now(),
+      conversation: this.conversations.get(message.conversationId) ?? null,
+    })
+    if (!content) return
+    const notification = this.deps.create(content)
+    this.book.add(content, notification)
+    notification.on('click', () => {
+      this.book.forget(content.messageId, notification)
+      this.deps.open(content.conversationId, content.messageId)
+    })
+    notification.on('close', () => this.book.forget(content.messageId, notification))
+    notification.show()
+  }
+
+  private updateBadge(): void {
+    this.deps.setBadge(totalUnread(this.conversations.values()))
+  }
+}
