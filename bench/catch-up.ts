@@ -36,6 +36,7 @@ async function countEvents(core: BenchCore, name: 'message:added' | 'message:wit
 }
 
 export const catchUp: Benchmark = {
+  storageSensitive: true,
   name: 'catch-up',
   title: 'Offline catch-up (10,000 queued messages, 1,000 withdraws)',
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
@@ -83,12 +84,18 @@ export const catchUp: Benchmark = {
       delay.enable()
       const t0 = performance.now()
       const cpu0 = process.cpuUsage()
-      const gaps: [number, number][] = []
+      const gaps: [number, number, number][] = []
       let last = performance.now()
+      let lastCpu = process.cpuUsage()
       const probe = setInterval(() => {
         const now = performance.now()
-        if (now - last > 20) gaps.push([Math.round(last - t0), Math.round(now - last)])
+        const cpu = process.cpuUsage()
+        if (now - last > 20) {
+          const used = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000
+          gaps.push([Math.round(last - t0), Math.round(now - last), Math.round(used)])
+        }
         last = now
+        lastCpu = cpu
       }, 1)
       const slow: string[] = []
       if (process.env.BENCH_DEBUG) {

@@ -16,81 +16,40 @@ import { copyFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { DATABASE_FILE, openDatabase } from '../src/main/core/db/open'
-import { ensureConversation, refreshConversationSummary } from '../src/main/core/db/queries/conversations'
-import { insertTextMessage } from '../src/main/core/db/queries/messages'
-import { advanceCursor, setRecallWindows } from '../src/main/core/db/queries/meta'
+import { advanceCursor } from '../src/main/core/db/queries/meta'
 import type { Connection } from '../src/main/core/net/connection'
 import { CHECKPOINT_COALESCE_MS, commit, type CoreContext } from '../src/main/core/services/context'
 import { applyEvent, InboundProcessor } from '../src/main/core/services/inbound'
 import { newId } from '../src/shared/ids'
-import { type CmdEvent, directConversationId, REVOKE_FLAG } from '../src/shared/protocol'
-import { chatText } from './lib/sender'
+import { type CmdEvent, REVOKE_FLAG } from '../src/shared/protocol'
+import { buildProfile, type StoredMessageRef } from './lib/profile'
 import { round, summarize, type Summary } from './lib/stats'
 import type { Benchmark, BenchOptions, BenchResult, Figure } from './lib/types'
 
 const ME = 'alice'
 const CONVERSATIONS = 20
 const UNREAD_PER_CONVERSATION = 50
-const BASE_TS = 1_767_225_600_000
 
-interface Target {
-  id: string
-  rowId: number
-  conversationId: string
-  sender: string
-  ts: number
-}
-
-interface Profile {
-  dir: string
-  db: Database
-  /** Recent messages of the peer in the busiest conversation, shuffled. */
-  targets: Target[]
-}
+type Target = StoredMessageRef
 
 function peerOf(c: number): string {
   return `peer${String(c).padStart(2, '0')}`
 }
 
-/** Builds a profile with `count` messages; returns it closed (re-opened by `openProfile`). */
-function buildProfile(dir: string, count: number, targetCount: number): Target[] {
-  mkdirSync(dir, { recursive: true })
-  const db = openDatabase({ profileDir: dir })
-  const conversations = Array.from({ length: CONVERSATIONS }, (_, c) => directConversationId(ME, peerOf(c)))
-  const candidates: Target[] = []
-  db.transaction(() => {
-    conversations.forEach((id, c) =>
-      ensureConversation(db, { id, kind: 'direct', peer: peerOf(c), title: peerOf(c), createdAt: BASE_TS }),
-    )
-    for (let i = 0; i < count; i++) {
-      // half of everything in conversation 0, the rest spread over the others
-      const c = i % 2 === 0 ? 0 : 1 + (i % (CONVERSATIONS - 1))
-      const fromPeer = i % 3 !== 0
-      const m = {
-        id: newId(),
-        conversationId: conversations[c]!,
-        sender: fromPeer ? peerOf(c) : ME,
-        text: chatText(i),
-        ts: BASE_TS + i * 10,
-        state: fromPeer ? null : ('delivered' as const),
-      }
-      const rowId = insertTextMessage(db, m)
-      if (c === 0 && fromPeer) candidates.push({ id: m.id, rowId, conversationId: m.conversationId, sender: m.sender, ts: m.ts })
-    }
-    // read up to the last few messages of each conversation
-    for (const id of conversations) {
-      db.prepare(
-        `UPDATE conversations SET read_ts = coalesce((SELECT ts FROM messages WHERE conversation_id = ?
-           ORDER BY ts DESC LIMIT 1 OFFSET ?), 0) WHERE id = ?`,
-      ).run(id, UNREAD_PER_CONVERSATION, id)
-      refreshConversationSummary(db, id, ME)
-    }
-    setRecallWindows(db, { recallWindowSeconds: 0, adminRecallWindowSeconds: 0 })
-    advanceCursor(db, count)
-  })()
-  db.close()
+/**
+ * 20 conversations, the busiest holding half of the messages, read up to their last 50;
+ * returns recent messages of the busiest conversation's peer, in a fixed random order.
+ */
+function buildStoreProfile(dir: string, count: number, targetCount: number): Target[] {
+  const { fromFirstPeer } = buildProfile(dir, {
+    me: ME,
+    peers: Array.from({ length: CONVERSATIONS }, (_, c) => peerOf(c)),
+    count,
+    firstShare: 0.5,
+    unreadPerConversation: UNREAD_PER_CONVERSATION,
+  })
   // the most recent ones (at least the last tenth), in a deterministic random order
-  candidates.splice(0, candidates.length - Math.max(targetCount, Math.ceil(candidates.length / 10)))
+  const candidates = fromFirstPeer.slice(-Math.max(targetCount, Math.ceil(fromFirstPeer.length / 10)))
   let seed = 7
   for (let i = candidates.length - 1; i > 0; i--) {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
@@ -223,6 +182,7 @@ function timeDeletes(db: Database, targets: Target[]): { fts: number[]; row: num
 const ms = (s: Summary) => ({ p50: round(s.p50, 3), p99: round(s.p99, 3), mean: round(s.mean, 3), max: round(s.max, 3) })
 
 export const clientStore: Benchmark = {
+  storageSensitive: true,
   name: 'client-store',
   title: 'Client store: withdraw apply at 1k / 100k / 1M messages',
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
@@ -237,7 +197,7 @@ export const clientStore: Benchmark = {
       const t0 = performance.now()
       // four disjoint sets: isolated, burst, delete split, and (at 100k) the no-trace
       // comparison; a small profile has fewer messages to withdraw
-      const all = buildProfile(dir, size, perSize * 4)
+      const all = buildStoreProfile(dir, size, perSize * 4)
       const n = Math.floor(all.length / 4)
       const targets = all.slice(0, 4 * n)
       log(`${size} messages built in ${round((performance.now() - t0) / 1000, 1)} s`)

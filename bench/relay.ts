@@ -152,6 +152,7 @@ async function measureWindow(load: Load, server: ChildHandle, warmupMs: number, 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export const relay: Benchmark = {
+  storageSensitive: true,
   name: 'relay',
   title: 'Server relay throughput (100 clients, 64 in flight)',
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {

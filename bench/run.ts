@@ -4,6 +4,8 @@
  * bench/results/latest.json. Never part of `npm test`.
  *
  *   --quick        fewer iterations and shorter windows (a smoke run)
+ *   --storage=S    disk, ram or both (default): where the storage-sensitive benchmarks
+ *                  keep their databases (ram = tmpfs at /dev/shm)
  *   --markdown     print the table as Markdown (for docs/performance.md)
  *   --list         list the benchmarks
  */
@@ -14,15 +16,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { ROOT } from './lib/child'
 import { renderTable, type TableRow } from './lib/table'
-import type { Benchmark } from './lib/types'
+import type { Benchmark, Storage } from './lib/types'
 import { catchUp } from './catch-up'
+import { clientMemory } from './client-memory'
 import { clientStore } from './client-store'
+import { longHistory } from './long-history'
 import { relay } from './relay'
 import { serverMemory } from './server-memory'
 import { withdrawLatency } from './withdraw-latency'
 
-/** In the order of the issue; cheap-to-reason-about ones first. */
-const BENCHMARKS: Benchmark[] = [withdrawLatency, relay, clientStore, catchUp, serverMemory]
+const RAM_DIR = '/dev/shm'
+
+/** In the order of the issue. */
+const BENCHMARKS: Benchmark[] = [withdrawLatency, relay, clientStore, catchUp, longHistory, serverMemory, clientMemory]
 
 interface Outcome {
   name: string
@@ -37,6 +43,7 @@ interface Outcome {
 function machine(): Record<string, unknown> {
   const cpus = os.cpus()
   return {
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     cpuModel: cpus[0]?.model ?? 'unknown',
     cpus: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
@@ -69,34 +76,48 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS
+  const storageArg = argv.find((a) => a.startsWith('--storage='))?.slice('--storage='.length) ?? 'both'
+  if (!['disk', 'ram', 'both'].includes(storageArg)) {
+    console.error(`--storage must be disk, ram or both, not ${storageArg}`)
+    process.exit(2)
+  }
+  const storages: Storage[] = storageArg === 'both' ? ['disk', 'ram'] : [storageArg as Storage]
+  const runs = selected.flatMap((bench) =>
+    (bench.storageSensitive ? storages : (['disk'] as Storage[])).map((storage) => ({
+      bench,
+      storage,
+      label: bench.storageSensitive ? `${bench.name} [${storage}]` : bench.name,
+    })),
+  )
 
   const startedAt = new Date()
+  const machineAtStart = machine()
   const outcomes: Outcome[] = []
-  for (const bench of selected) {
+  for (const { bench, storage, label } of runs) {
     const t0 = performance.now()
-    const log = (m: string) => console.error(`[${bench.name}] ${m}`)
+    const log = (m: string) => console.error(`[${label}] ${m}`)
     const why = bench.unavailable?.() ?? null
     if (why) {
       log(`skipped: ${why}`)
-      outcomes.push({ name: bench.name, title: bench.title, status: 'skipped', reason: why, seconds: 0, figures: [] })
+      outcomes.push({ name: label, title: bench.title, status: 'skipped', reason: why, seconds: 0, figures: [] })
       continue
     }
-    const workDir = mkdtempSync(path.join(os.tmpdir(), `parley-bench-${bench.name}-`))
+    const workDir = mkdtempSync(path.join(storage === 'ram' ? RAM_DIR : os.tmpdir(), `parley-bench-${bench.name}-`))
     log(`${bench.title}${quick ? ' (quick)' : ''}`)
     try {
-      const result = await bench.run({ quick, workDir, log })
+      const result = await bench.run({ quick, storage, workDir, log })
       outcomes.push({
-        name: bench.name,
+        name: label,
         title: bench.title,
         status: 'ok',
         seconds: Math.round((performance.now() - t0) / 100) / 10,
-        figures: result.figures.map((f) => ({ bench: bench.name, ...f })),
-        details: result.details,
+        figures: result.figures.map((f) => ({ bench: label, ...f })),
+        details: { storage, workDir, ...result.details },
       })
     } catch (err) {
       log(`FAILED: ${(err as Error).stack ?? String(err)}`)
       outcomes.push({
-        name: bench.name,
+        name: label,
         title: bench.title,
         status: 'failed',
         reason: (err as Error).message,
@@ -119,8 +140,11 @@ async function main(): Promise<void> {
   const report = {
     startedAt: startedAt.toISOString(),
     quick,
+    finishedAt: new Date().toISOString(),
     commit: gitCommit(),
-    machine: machine(),
+    machine: machineAtStart,
+    // other work on the machine shows up in the figures: the load while the suite ran
+    loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     benchmarks: outcomes,
     table: renderTable(rows, true),
   }

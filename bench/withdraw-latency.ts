@@ -20,6 +20,7 @@ const ROUNDS = 1_000
 const WARMUP_ROUNDS = 30
 
 export const withdrawLatency: Benchmark = {
+  storageSensitive: true,
   name: 'withdraw-latency',
   title: 'Withdraw latency vs delivery (Alice -> server -> Bob)',
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {

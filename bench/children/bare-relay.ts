@@ -13,9 +13,7 @@ const sockets = new Map<number, WebSocket>()
 const httpServer = http.createServer()
 const wss = new WebSocketServer({ server: httpServer, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false })
 
-const greet = (JSON.parse(process.env.BENCH_CONFIG ?? '{}') as { greet?: boolean }).greet
 wss.on('connection', (ws, req) => {
-  if (greet) ws.send(JSON.stringify({ type: 'welcome', v: 1, username: 'x'.repeat(10), deviceId: '0197a1f2-7c3e-7d10-8000-1f2e3d4c5b6a', serverTime: Date.now(), recallWindowSeconds: 120, adminRecallWindowSeconds: 0 }))
   const id = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('id'))
   sockets.set(id, ws)
   ws.on('error', () => {})

@@ -4,7 +4,6 @@
  */
 import v8 from 'node:v8'
 import { type ServerLimits, startServer } from '../../src/server/server'
-if (process.env.BENCH_TRACE) await import('../_trace')
 import { announceReady, benchConfig, serveRequests, settledMemory } from './ipc'
 
 export interface ParleyServerConfig {

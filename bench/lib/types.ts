@@ -1,9 +1,17 @@
 /** What every benchmark module exports and returns. */
 
+/**
+ * Where databases live: `disk` is the machine's ordinary filesystem (every durable commit
+ * waits for an fsync), `ram` is tmpfs (/dev/shm), where an fsync costs nothing, which
+ * isolates Parley's own work from the storage device.
+ */
+export type Storage = 'disk' | 'ram'
+
 export interface BenchOptions {
   /** Fewer iterations and shorter windows: a smoke run, not a measurement to publish. */
   quick: boolean
-  /** A scratch directory for this benchmark (deleted afterwards). */
+  storage: Storage
+  /** A scratch directory for this benchmark, on `storage` (deleted afterwards). */
   workDir: string
   log(message: string): void
 }
@@ -35,6 +43,8 @@ export interface Benchmark {
   title: string
   /** Why it cannot run here (e.g. a marker or binary missing); null when it can. */
   unavailable?(): string | null
+  /** Its figures depend on the storage: run once per storage. */
+  storageSensitive?: boolean
   run(options: BenchOptions): Promise<BenchResult>
 }
 

@@ -10,6 +10,8 @@
  * messages that were sent and not withdrawn.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+const require = createRequire(import.meta.url)
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { newId } from '../../src/shared/ids'
@@ -225,6 +227,16 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         return { missing, stillText }
       })
       if (state && state.missing === 0 && state.stillText === 0) return
+      if (performance.now() > deadline - 45_000 && Math.random() < 0.03) {
+        const c = readProfileDb(victim.profileDir, (db) => db.prepare("SELECT value FROM meta WHERE key = 'cursor'").pluck().get())
+        console.error('DBG poll', JSON.stringify(state), 'cursor', c)
+      }
+      if (performance.now() > deadline - 50_000 && !(globalThis as any).dumped) {
+        ;(globalThis as any).dumped = true
+        require('node:fs').writeFileSync('/tmp/r5/victim.log', victim.log())
+        require('node:fs').writeFileSync('/tmp/r5/server.log', server.log())
+        console.error('DBG dumped', JSON.stringify(state), victim.profileDir)
+      }
       if (performance.now() > deadline) {
         report.lost += state?.missing ?? 0
         problem(`${when}: did not resync: ${JSON.stringify(state)}`)

@@ -14,6 +14,9 @@ import { frameFor, type OutboxTransmitter } from './outbox-transmitter'
 
 const log = logger('core.sending')
 
+/** My own messages never count as unread: changes to them leave the count as it is (no recount). */
+const MINE_NEVER_UNREAD = 0
+
 /** Errors after which sending the same frame again cannot succeed. */
 const PERMANENT_SEND_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'NOT_MEMBER',
@@ -37,7 +40,7 @@ export function confirmSent(ctx: CoreContext, fx: Effects, m: MessageRow, server
   setDelivery(ctx.db, m.id, state, ts)
   const updated = getMessage(ctx.db, m.id)
   if (updated) fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
-  touchConversation(ctx, fx, m.conversationId, me)
+  touchConversation(ctx, fx, m.conversationId, me, MINE_NEVER_UNREAD)
 }
 
 export class SendingService {
@@ -90,7 +93,7 @@ export class SendingService {
       const row = getMessage(ctx.db, id)!
       const v = viewOfMessage(ctx, row, me)
       fx.emit('message:added', { message: v })
-      touchConversation(ctx, fx, args.conversationId, me)
+      touchConversation(ctx, fx, args.conversationId, me, MINE_NEVER_UNREAD)
       return v
     })
     if (online) {
@@ -140,7 +143,7 @@ export class SendingService {
       setDelivery(ctx.db, m.id, 'failed')
       const updated = getMessage(ctx.db, m.id)!
       fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
-      touchConversation(ctx, fx, m.conversationId, me)
+      touchConversation(ctx, fx, m.conversationId, me, MINE_NEVER_UNREAD)
     })
     return true
   }
