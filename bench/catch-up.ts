@@ -84,7 +84,9 @@ export const catchUp: Benchmark = {
       delay.enable()
       const t0 = performance.now()
       const cpu0 = process.cpuUsage()
-      const gaps: [number, number, number][] = []
+      // Each stall of the event loop over 20 ms, with the CPU time this process used meanwhile:
+      // a stall that used little CPU was spent waiting (an fsync) or descheduled by the OS.
+      const gaps: { atMs: number; stallMs: number; cpuMs: number }[] = []
       let last = performance.now()
       let lastCpu = process.cpuUsage()
       const probe = setInterval(() => {
@@ -92,31 +94,17 @@ export const catchUp: Benchmark = {
         const cpu = process.cpuUsage()
         if (now - last > 20) {
           const used = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000
-          gaps.push([Math.round(last - t0), Math.round(now - last), Math.round(used)])
+          gaps.push({ atMs: Math.round(last - t0), stallMs: Math.round(now - last), cpuMs: Math.round(used) })
         }
         last = now
         lastCpu = cpu
       }, 1)
-      const slow: string[] = []
-      if (process.env.BENCH_DEBUG) {
-        const db = bob.core.testing.db
-        const pragma = db.pragma.bind(db)
-        db.pragma = ((source: string, options?: object) => {
-          const s = performance.now()
-          const r = pragma(source, options as never)
-          const d = performance.now() - s
-          if (d > 5) slow.push(`${Math.round(s - t0)}:${source.slice(0, 22)}:${Math.round(d)}`)
-          return r
-        }) as typeof db.pragma
-      }
       await bob.core.start()
       await Promise.all([added, withdrawn])
-      if (slow.length) log(`slow pragmas ${slow.join(' ')}`)
       const elapsed = performance.now() - t0
       clearInterval(probe)
       const cpu = process.cpuUsage(cpu0)
       delay.disable()
-      if (process.env.BENCH_DEBUG) log(`cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms; gaps ${JSON.stringify(gaps)}`)
 
       const db = bob.core.testing.db
       const cursor = getCursor(db)
@@ -137,6 +125,8 @@ export const catchUp: Benchmark = {
           queued,
           eventsReplayed: queued + held,
           eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: maxBlockMs, mean: delay.mean / 1e6 },
+          cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+          longestStalls: gaps.sort((a, b) => b.stallMs - a.stallMs).slice(0, 8),
         },
       }
     } finally {

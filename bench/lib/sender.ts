@@ -46,9 +46,54 @@ export function withdrawFrames(conversationId: string, msgIds: string[]) {
   }))
 }
 
-/** Chat-like text of varied length, deterministic per index. */
+const COMMON = (
+  'the to and a i you it of in is that for on me my we be this have are not at so with do can just it\'s ' +
+  'but was what all if get no your will up out about like know when there one good see go yes ok time ' +
+  'how now think later today tomorrow tonight morning home work call meet coffee lunch dinner train bus ' +
+  'station office meeting slides friday monday weekend thanks please sorry sure great nice love haha lol'
+).split(' ')
+const SYLLABLES = ['ka', 'ri', 'mo', 'te', 'lu', 'sa', 'ne', 'po', 'vi', 'da', 'shi', 'ro', 'en', 'ta', 'mi', 'zo', 'be', 'gu', 'li', 'no']
+
+/** ~2,000 words: everyday ones first, then names and rarer words; picked with a Zipf law. */
+const VOCABULARY = [
+  ...COMMON,
+  ...Array.from({ length: 2_000 - COMMON.length }, (_, i) => {
+    let word = ''
+    for (let n = i + 7, k = 0; k < 2 + (i % 3); k++, n = Math.floor(n / SYLLABLES.length) + k * 7) {
+      word += SYLLABLES[n % SYLLABLES.length]
+    }
+    return word
+  }),
+]
+const ZIPF_CDF = (() => {
+  const weights = VOCABULARY.map((_, rank) => 1 / (rank + 1))
+  const total = weights.reduce((a, b) => a + b, 0)
+  let sum = 0
+  return weights.map((w) => (sum += w / total))
+})()
+
+function pick(u: number): string {
+  let lo = 0
+  let hi = ZIPF_CDF.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (ZIPF_CDF[mid]! < u) lo = mid + 1
+    else hi = mid
+  }
+  return VOCABULARY[lo]!
+}
+
+/**
+ * Chat-like text, deterministic per index: 3 to 20 words of a ~2,000-word vocabulary with
+ * a Zipf distribution, so the search index has the shape a real history gives it (a few
+ * very common trigrams, a long tail of rare ones).
+ */
 export function chatText(i: number): string {
-  const words = ['see', 'you', 'at', 'the', 'station', 'tomorrow', 'morning', 'bring', 'coffee', 'please', 'and', 'the', 'slides', 'for', 'Friday']
-  const n = 4 + (i % 13)
-  return Array.from({ length: n }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(' ') + ` #${i}`
+  let seed = (i + 1) * 2_654_435_761
+  const next = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+    return seed / 2 ** 31
+  }
+  const n = 3 + Math.floor(next() * 18)
+  return Array.from({ length: n }, () => pick(next())).join(' ')
 }

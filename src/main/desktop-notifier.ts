@@ -20,8 +20,8 @@ export interface NativeNotification {
 }
 
 export interface DesktopNotifierDeps {
-  /** Null where the platform cannot show notifications. */
-  create: ((content: NotificationContent) => NativeNotification) | null
+  /** A platform notification, or null where the platform cannot show any. */
+  create(content: NotificationContent): NativeNotification | null
   /** The window has focus: the message is on screen or one click away. */
   focused(): boolean
   /** Server-corrected now (ms). */
@@ -82,7 +82,6 @@ export class DesktopNotifier {
   }
 
   private show(message: BridgeEvents['message:added']['message']): void {
-    if (!this.deps.create) return
     const content = notificationFor(message, {
       enabled: this.settings.notifications,
       focused: this.deps.focused(),
@@ -91,6 +90,7 @@ export class DesktopNotifier {
     })
     if (!content) return
     const notification = this.deps.create(content)
+    if (!notification) return
     this.book.add(content, notification)
     notification.on('click', () => {
       this.book.forget(content.messageId, notification)

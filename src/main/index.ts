@@ -65,7 +65,8 @@ let menuLang: string | null = null
 
 const toWindow = windowEmitter(() => win)
 const notifier = new DesktopNotifier({
-  create: Notification.isSupported() ? (content) => new Notification({ title: content.title, body: content.body }) : null,
+  create: (content) =>
+    Notification.isSupported() ? new Notification({ title: content.title, body: content.body }) : null,
   focused: () => win?.isFocused() ?? false,
   now: () => Date.now() + clockOffsetMs,
   open: (conversationId, messageId) => void showInWindow('ui:open-conversation', { conversationId, messageId }),

@@ -10,8 +10,6 @@
  * messages that were sent and not withdrawn.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-const require = createRequire(import.meta.url)
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { newId } from '../../src/shared/ids'
@@ -43,6 +41,8 @@ export interface ClientCrashReport {
   appliedBeforeKills: number
   /** Messages sent and withdrawn while the victim was down. */
   withdrawnWhileDown: number
+  /** Sender frames refused as RATE_LIMITED and sent again. */
+  rateLimitedRetries: number
   lost: number
   duplicated: number
   resurrected: number
@@ -74,6 +74,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     withdraws: 0,
     appliedBeforeKills: 0,
     withdrawnWhileDown: 0,
+    rateLimitedRetries: 0,
     lost: 0,
     duplicated: 0,
     resurrected: 0,
@@ -117,7 +118,6 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
 
   for (let round = 0; round < opts.kills; round++) {
     const killAfter = rng.int(1, Math.floor(opts.burst * opts.senders * 0.9))
-    console.error('DBG round', round, 'killAfter', killAfter, 'applied', applied)
     const appliedAtStart = applied
     const bursts = Promise.all(devices.map((d, i) => burst(d!, senders[i]!.username, opts.burst, false)))
     // kill it part-way through applying the burst (or once the burst is all in, if it was faster)
@@ -132,13 +132,10 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         resolve()
       })
     })
-    console.error('DBG killing at', applied)
     await victim.kill()
-    console.error('DBG killed')
     report.kills++
     report.appliedBeforeKills += applied - appliedAtStart
     await bursts
-    console.error('DBG bursts done')
 
     const crashed = inspectCrashedProfile(victim.profileDir)
     if (crashed.integrity === 'ok') report.integrityOk++
@@ -148,9 +145,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     // sometimes, more traffic while it is down: sends, and withdraws of some of them
     if (rng.chance(0.5)) await Promise.all(devices.map((d, i) => burst(d!, senders[i]!.username, rng.int(1, 10), true)))
 
-    console.error('DBG restarting')
     await victim.start()
-    console.error('DBG resync')
     await resync(`after kill ${round + 1}`, crashed.notices)
   }
   await victim.stop()
@@ -176,7 +171,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         m.withdrawn = true
         const cmdId = newId()
         requests.push(
-          device.request({ type: 'cmd', id: cmdId, conversationId, chatType: 'Chat', action: REVOKE_FLAG, ext: { msgId: m.id } }).then((answer) => {
+          requestUntilTaken(device, { type: 'cmd', id: cmdId, conversationId, chatType: 'Chat', action: REVOKE_FLAG, ext: { msgId: m.id } }).then((answer) => {
             if (answer?.type !== 'ack') problem(`withdraw of ${m.id} refused: ${JSON.stringify(answer)}`)
             else {
               report.withdraws++
@@ -194,13 +189,23 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       mine.push(m)
       if (victimDown) sentNow.push(m)
       requests.push(
-        device.request({ type: 'send', id: m.id, conversationId, text: `${sender} ${mine.length} ${m.id}` }).then((answer) => {
+        requestUntilTaken(device, { type: 'send', id: m.id, conversationId, text: `${sender} ${mine.length} ${m.id}` }).then((answer) => {
           if (answer?.type !== 'ack') problem(`send ${m.id} refused: ${JSON.stringify(answer)}`)
           else report.messages++
         }),
       )
     }
     await Promise.all(requests)
+  }
+
+  /** The server's answer, asking again (same frame, same id, as clients do) while it says RATE_LIMITED. */
+  async function requestUntilTaken(device: ProtocolDevice, frame: { id: string } & Record<string, unknown>) {
+    for (;;) {
+      const answer = await device.request(frame)
+      if (answer?.type !== 'error' || answer.code !== 'RATE_LIMITED') return answer
+      report.rateLimitedRetries++
+      await new Promise((r) => setTimeout(r, 200))
+    }
   }
 
   /** Until the restarted victim holds a row for every message sent so far, and text for none it had as a notice or that was withdrawn. */
@@ -227,16 +232,6 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         return { missing, stillText }
       })
       if (state && state.missing === 0 && state.stillText === 0) return
-      if (performance.now() > deadline - 45_000 && Math.random() < 0.03) {
-        const c = readProfileDb(victim.profileDir, (db) => db.prepare("SELECT value FROM meta WHERE key = 'cursor'").pluck().get())
-        console.error('DBG poll', JSON.stringify(state), 'cursor', c)
-      }
-      if (performance.now() > deadline - 50_000 && !(globalThis as any).dumped) {
-        ;(globalThis as any).dumped = true
-        require('node:fs').writeFileSync('/tmp/r5/victim.log', victim.log())
-        require('node:fs').writeFileSync('/tmp/r5/server.log', server.log())
-        console.error('DBG dumped', JSON.stringify(state), victim.profileDir)
-      }
       if (performance.now() > deadline) {
         report.lost += state?.missing ?? 0
         problem(`${when}: did not resync: ${JSON.stringify(state)}`)

@@ -20,6 +20,7 @@ import {
 } from '../helpers/client'
 import { startServer, type TestServer } from '../helpers/server'
 import { marker, traceOf } from '../helpers/trace'
+import { waitFor } from '../helpers/wait'
 
 let server: TestServer
 const names = {
@@ -41,9 +42,13 @@ const keptTexts: string[] = []
 
 beforeAll(async () => {
   server = await startServer()
-  ;[alice, bob, carol, dave, erin] = await Promise.all(
-    [names.alice, names.bob, names.carol, names.dave, names.erin].map((n) => signedUpClient(server.url, n)),
-  )
+  ;[alice, bob, carol, dave, erin] = await Promise.all([
+    signedUpClient(server.url, names.alice),
+    signedUpClient(server.url, names.bob),
+    signedUpClient(server.url, names.carol),
+    signedUpClient(server.url, names.dave),
+    signedUpClient(server.url, names.erin),
+  ])
   // Erin is offline through everything below.
   await erin.close()
 })
@@ -58,6 +63,15 @@ async function deliver(from: TestClient, text: string, to: TestClient[]): Promis
   const m = ok(await from.h.sendMessage({ conversationId: g, text }))
   await Promise.all(to.map((c) => c.waitForEvent('message:added', (e) => e.message.id === m.id)))
   return m
+}
+
+/**
+ * The profile holds the text nowhere: not in the database, its WAL or the search index.
+ * The WAL is truncated right after the withdraw's commit (within milliseconds, merged
+ * with others of a burst), so this waits for it rather than racing it.
+ */
+async function noTraceOf(c: TestClient, secret: string): Promise<void> {
+  await waitFor(() => traceOf(c.profileDir, secret).length === 0, { what: `no trace of the text in ${c.profileDir}`, timeoutMs: 5_000 })
 }
 
 function noticeOf(c: TestClient, id: string): MessageView | undefined {
@@ -119,7 +133,7 @@ describe('a group of five (Erin offline throughout)', () => {
       const w = await c.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
       expect(w.notice.notice).toMatchObject({ type: 'withdrawn', actor: names.carol, author: names.carol, reason: null })
     }
-    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    await noTraceOf(bob, secret)
     expect(storedMessage(dave.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
   })
 
@@ -133,7 +147,7 @@ describe('a group of five (Erin offline throughout)', () => {
       expect(w.notice.notice).toEqual({ type: 'withdrawn', actor: names.bob, author: names.carol, reason: 'off topic', canReEdit: false } satisfies WithdrawNotice)
     }
     // nothing of it on the author's device or the moderator's (no re-edit draft of someone else's words)
-    for (const c of [carol, bob, dave]) expect(traceOf(c.profileDir, secret)).toEqual([])
+    for (const c of [carol, bob, dave]) await noTraceOf(c, secret)
     expect(noticeOf(bob, m.id)?.notice).toMatchObject({ actor: names.bob, canReEdit: false })
   })
 
@@ -234,6 +248,6 @@ describe('a group of five (Erin offline throughout)', () => {
     ])
     for (const text of keptTexts) expect(storedMessages(erin.profileDir, g).some((m) => m.text === text)).toBe(true)
     // the withdrawn texts never reached her device
-    for (const secret of withdrawnTexts) expect(traceOf(erin.profileDir, secret)).toEqual([])
+    for (const secret of withdrawnTexts) await noTraceOf(erin, secret)
   })
 })

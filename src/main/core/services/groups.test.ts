@@ -159,7 +159,17 @@ describe('group ops', () => {
     expect(frame!.op).toMatchObject({ kind: 'create', name: 'Trip', members: ['bob', 'carol'] })
     const conversationId = frame!.op.conversationId
     t.link.deliver({ type: 'ack', id: frame!.id, ts: serverTs() })
-    expect(unwrap(await pending)).toMatchObject({ id: conversationId, kind: 'group', title: 'Trip' })
+    t.link.event({
+      kind: 'group',
+      id: frame!.id,
+      conversationId,
+      from: 'alice',
+      ts: serverTs(),
+      change: { type: 'created' },
+      group: { name: 'Trip', members: roster({ alice: 'owner', bob: 'member', carol: 'member' }) },
+    })
+    expect(unwrap(await pending)).toMatchObject({ id: conversationId, kind: 'group', title: 'Trip', memberCount: 3 })
+    expect(unwrap(await t.core.handlers.getGroup({ conversationId })).myRole).toBe('owner')
   })
 
   it('a change answers with the group once its event is applied; refusals come back as codes', async () => {

@@ -128,10 +128,16 @@ export class GroupService {
 
     const conversationId = `g:${newId()}`
     const opId = newId()
+    const applied = this.applied.wait(opId, ANSWER_TIMEOUT_MS)
     const answer = await this.request(opId, { kind: 'create', conversationId, name, members: others })
-    if (!answer.ok) return answer
+    if (!answer.ok) {
+      this.applied.settle(opId, null)
+      return answer
+    }
+    // The `created` event, with the roster, follows the ack on the same socket.
+    if (!getMessage(ctx.db, opId)) await applied
     if (!ctx.db.open || ctx.me() !== me) return fail('NOT_SIGNED_IN', 'signed out meanwhile')
-    // The group exists on the server; its roster arrives with the event. Until then it shows by name.
+    // Normally there already; if the event is late (the link dropped), the group shows by name until it comes.
     const view = commit(ctx, (fx) => {
       if (ensureConversation(ctx.db, { id: conversationId, kind: 'group', peer: null, title: name, createdAt: answer.value })) {
         touchConversation(ctx, fx, conversationId, me)
