@@ -1,183 +1,60 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { MenuItemConstructorOptions } from 'electron'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { DEFAULT_SETTINGS, MENU_COMMANDS, type ConversationView, type MessageView } from '../../shared/bridge'
-import { SHORTCUTS } from '../../shared/shortcuts'
-import { DESKTOP_CATALOGS, desktopLabels, resolveLanguage } from './labels'
-import { menuTemplate, trayMenuTemplate } from './menu'
-import { DesktopNotifier, type PlatformNotification } from './notifier'
-import { UnreadTracker, trayState } from './unread'
+import { TRAY_ICON, TRAY_ICON_UNREAD, trayMenuTemplate, trayView, UnreadTray, type TrayPort } from './tray'
 import { debounce, MIN_SIZE, readWindowState, restoredBounds, writeWindowState } from './window-state'
 
-const flatten = (items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] =>
-  items.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? flatten(i.submenu as MenuItemConstructorOptions[]) : [])])
+const resources = fileURLToPath(new URL('../../../resources', import.meta.url))
 
-describe('desktop labels', () => {
-  it('exist in every language for every key', () => {
-    const keys = Object.keys(DESKTOP_CATALOGS.en).sort()
-    for (const catalog of Object.values(DESKTOP_CATALOGS)) {
-      expect(Object.keys(catalog).sort()).toEqual(keys)
-      for (const value of Object.values(catalog)) expect(value.trim()).not.toBe('')
-    }
+describe('tray', () => {
+  it('shows a dot and the count while anything is unread', () => {
+    expect(trayView(resources, 0, 'en')).toEqual({ icon: path.join(resources, TRAY_ICON), tooltip: 'Parley' })
+    expect(trayView(resources, 3, 'en')).toEqual({ icon: path.join(resources, TRAY_ICON_UNREAD), tooltip: 'Parley: 3 unread' })
+    expect(trayView(resources, 3, 'zh-CN').tooltip).toBe('Parley：3 条未读')
+    for (const icon of [TRAY_ICON, TRAY_ICON_UNREAD]) expect(existsSync(path.join(resources, icon)), icon).toBe(true)
   })
 
-  it('follow the setting, or the system locale', () => {
-    expect(resolveLanguage('system', 'zh-CN')).toBe('zh-CN')
-    expect(resolveLanguage('system', 'zh-TW')).toBe('zh-CN')
-    expect(resolveLanguage('system', 'de-DE')).toBe('en')
-    expect(resolveLanguage('en', 'zh-CN')).toBe('en')
-  })
-})
-
-describe('application menu', () => {
-  it('has every Parley command with its shortcut, sending it to the renderer', () => {
-    const sent: string[] = []
-    const items = flatten(menuTemplate({ platform: 'linux', labels: desktopLabels('en'), dev: false, command: (c) => sent.push(c) }))
-    for (const command of MENU_COMMANDS) {
-      const entry = items.find((i) => i.id === command)
-      expect(entry, command).toBeDefined()
-      expect(entry!.accelerator).toBe(SHORTCUTS[command]?.accelerator)
-      ;(entry!.click as () => void)()
-    }
-    expect(sent).toEqual([...MENU_COMMANDS])
-  })
-
-  it('has the usual edit roles, quit, and developer tools only in development', () => {
-    const roles = (dev: boolean, platform: NodeJS.Platform) =>
-      flatten(menuTemplate({ platform, labels: desktopLabels('en'), dev, command: () => {} })).map((i) => i.role)
-    expect(roles(false, 'linux')).toEqual(expect.arrayContaining(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'quit', 'minimize', 'close']))
-    expect(roles(false, 'linux')).not.toContain('toggleDevTools')
-    expect(roles(true, 'win32')).toContain('toggleDevTools')
-    // macOS: the app menu comes first and holds about/settings/quit.
-    const mac = menuTemplate({ platform: 'darwin', labels: desktopLabels('en'), dev: false, command: () => {} })
-    expect(mac[0]!.label).toBe('Parley')
-    expect(flatten([mac[0]!]).map((i) => i.id ?? i.role)).toEqual(expect.arrayContaining(['about', 'settings', 'quit']))
-  })
-
-  it('speaks Chinese when asked', () => {
-    const items = flatten(menuTemplate({ platform: 'linux', labels: desktopLabels('zh-CN'), dev: false, command: () => {} }))
-    expect(items.find((i) => i.id === 'search')!.label).toBe('搜索消息')
-  })
-
-  it('tray menu opens and quits', () => {
+  it('opens the window or quits from its menu', () => {
     const open = vi.fn()
     const quit = vi.fn()
-    const [first, , last] = trayMenuTemplate(desktopLabels('en'), { open, quit })
+    const [first, , last] = trayMenuTemplate('en', { open, quit })
     ;(first!.click as () => void)()
     ;(last!.click as () => void)()
     expect(open).toHaveBeenCalledOnce()
     expect(quit).toHaveBeenCalledOnce()
-  })
-})
-
-function conversation(id: string, unread: number): ConversationView {
-  return { id, kind: 'direct', peer: 'x', title: 'x', lastMessage: null, lastTs: 0, unread }
-}
-
-describe('unread tracking', () => {
-  it('follows conversation changes and resets on sign-out, publishing only changes', () => {
-    const totals: number[] = []
-    const tracker = new UnreadTracker((t) => totals.push(t))
-    tracker.seed([conversation('a', 2), conversation('b', 0)])
-    tracker.onEvent('conversation:changed', { conversation: conversation('b', 3) })
-    tracker.onEvent('conversation:changed', { conversation: conversation('b', 3) })
-    // A withdrawn unread message stops counting: the core sends the new count.
-    tracker.onEvent('conversation:changed', { conversation: conversation('a', 1) })
-    tracker.onEvent('session:changed', { user: null })
-    expect(totals).toEqual([2, 5, 4, 0])
+    expect(trayMenuTemplate('zh-CN', { open, quit })[0]!.label).toBe('打开 Parley')
   })
 
-  it('tells the tray what to show', () => {
-    const l = desktopLabels('en')
-    expect(trayState(0, l)).toEqual({ unread: false, tooltip: 'Parley' })
-    expect(trayState(4, l)).toEqual({ unread: true, tooltip: 'Parley: 4 unread' })
-  })
-})
-
-class FakeNotification implements PlatformNotification {
-  shown = false
-  closed = false
-  constructor(
-    readonly title: string,
-    readonly body: string,
-    readonly handlers: { onClick(): void; onGone(): void },
-  ) {}
-  show(): void {
-    this.shown = true
-  }
-  close(): void {
-    this.closed = true
-  }
-}
-
-function incoming(id: string, overrides: Partial<MessageView> = {}): MessageView {
-  return { id, conversationId: 'dm:alice:bob', sender: 'alice', mine: false, kind: 'text', text: `text ${id}`, ts: Date.now(), state: null, notice: null, ...overrides }
-}
-
-describe('desktop notifier', () => {
-  function setup(focused = false) {
-    const made: FakeNotification[] = []
-    const opened: Array<[string, string]> = []
-    const notifier = new DesktopNotifier({
-      create: (c, h) => {
-        const n = new FakeNotification(c.title, c.body, h)
-        made.push(n)
-        return n
-      },
-      isFocused: () => focused,
-      now: () => Date.now(),
-      open: (c, m) => opened.push([c, m]),
-    })
-    return { notifier, made, opened }
-  }
-
-  it('shows one per incoming message and closes it when that message is withdrawn', () => {
-    const { notifier, made } = setup()
-    notifier.onEvent('message:added', { message: incoming('m1') })
-    notifier.onEvent('message:added', { message: incoming('m2') })
-    expect(made.map((n) => [n.title, n.body, n.shown])).toEqual([
-      ['alice', 'text m1', true],
-      ['alice', 'text m2', true],
+  it('follows the unread total and the language, touching Electron only on a change', () => {
+    const calls: string[] = []
+    const port: TrayPort = {
+      setImage: (file) => calls.push(`image ${path.basename(file)}`),
+      setToolTip: (text) => calls.push(`tip ${text}`),
+      setMenu: (t) => calls.push(`menu ${String(t[0]!.label)}`),
+    }
+    const tray = new UnreadTray(port, resources, { open: () => {}, quit: () => {} })
+    tray.setUnread(2)
+    tray.setUnread(2)
+    // A withdrawn unread message stops counting.
+    tray.setUnread(1)
+    tray.setLanguage('zh-CN')
+    tray.setUnread(0)
+    expect(calls).toEqual([
+      'image tray.png',
+      'tip Parley',
+      'menu Open Parley',
+      'image tray-unread.png',
+      'tip Parley: 2 unread',
+      'image tray-unread.png',
+      'tip Parley: 1 unread',
+      'image tray-unread.png',
+      'tip Parley：1 条未读',
+      'menu 打开 Parley',
+      'image tray.png',
+      'tip Parley',
     ])
-    notifier.onEvent('message:withdrawn', { conversationId: 'dm:alice:bob', messageId: 'm1', notice: incoming('m1', { kind: 'notice', text: null }) })
-    expect(made.map((n) => n.closed)).toEqual([true, false])
-    expect(notifier.open).toBe(1)
-  })
-
-  it('opens the conversation on click and forgets a dismissed one', () => {
-    const { notifier, made, opened } = setup()
-    notifier.onEvent('message:added', { message: incoming('m1') })
-    made[0]!.handlers.onClick()
-    made[0]!.handlers.onGone()
-    expect(opened).toEqual([['dm:alice:bob', 'm1']])
-    expect(notifier.open).toBe(0)
-  })
-
-  it('stays quiet while focused or switched off, and closes everything when switched off', () => {
-    const focused = setup(true)
-    focused.notifier.onEvent('message:added', { message: incoming('m1') })
-    expect(focused.made).toEqual([])
-
-    const { notifier, made } = setup()
-    notifier.onEvent('message:added', { message: incoming('m1') })
-    notifier.onEvent('settings:changed', { settings: { ...DEFAULT_SETTINGS, notifications: false } })
-    expect(made[0]!.closed).toBe(true)
-    notifier.onEvent('message:added', { message: incoming('m2') })
-    expect(made).toHaveLength(1)
-  })
-
-  it('closes a conversation once read, everything on sign-out, and names groups', () => {
-    const { notifier, made } = setup()
-    notifier.seedConversations([{ ...conversation('g:1', 0), kind: 'group', title: 'Trip' }])
-    notifier.onEvent('message:added', { message: incoming('m1', { conversationId: 'g:1' }) })
-    notifier.onEvent('message:added', { message: incoming('m2') })
-    expect(made[0]!.title).toBe('Trip')
-    notifier.onEvent('conversation:changed', { conversation: { ...conversation('g:1', 0), kind: 'group', title: 'Trip' } })
-    expect(made.map((n) => n.closed)).toEqual([true, false])
-    notifier.onEvent('session:changed', { user: null })
-    expect(made.map((n) => n.closed)).toEqual([true, true])
   })
 })
 
