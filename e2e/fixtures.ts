@@ -29,11 +29,17 @@ export interface Client {
   page: Page
   profileDir: string
   process: ChildProcess
+  /** Stop this client now (a restart: launch again with its `profileDir`); the profile stays until the test ends. */
+  close(): Promise<void>
 }
 
 export interface LaunchOptions {
   /** Another server than the worker's (e.g. one started with a short recall window). */
   server?: ChatServer
+  /** Open this existing profile instead of a fresh one: the same identity, started again. */
+  profileDir?: string
+  /** Runs before the app's page loads (e.g. `page.addInitScript` to observe a browser API). */
+  beforeLoad?: (page: Page) => Promise<void>
 }
 
 interface TestFixtures {
@@ -125,10 +131,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   launchClient: async ({ server, webBrowser }, use, testInfo) => {
     const cleanups: Array<() => Promise<void>> = []
     const reports: Array<{ name: string; log: ProcessLog; console: string[]; profileDir: string }> = []
+    /** Register a client's cleanup; the returned close() runs it early, once. */
+    const register = (cleanup: () => Promise<void>): (() => Promise<void>) => {
+      let done: Promise<void> | null = null
+      const once = () => (done ??= cleanup())
+      cleanups.push(once)
+      return once
+    }
 
     await use(async (name, options = {}) => {
       const target = options.server ?? server
-      const profileDir = tempDir(`profile-${name}`)
+      const profileDir = options.profileDir ?? tempDir(`profile-${name}`)
       const log = new ProcessLog()
       const consoleLines: string[] = []
       reports.push({ name, log, console: consoleLines, profileDir })
@@ -153,26 +166,32 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         })
         const child = app.process()
         child.stderr?.setEncoding('utf8').on('data', (chunk: string) => log.append(chunk))
-        cleanups.push(async () => {
+        const close = register(async () => {
           await app.close().catch(() => stopProcess(child, 'SIGKILL'))
           rmSync(electronData, { recursive: true, force: true })
         })
         const page = await app.firstWindow()
         watchConsole(page, consoleLines)
-        return { name, page, profileDir, process: child }
+        if (options.beforeLoad) {
+          // The window loaded before Playwright could reach it: apply, then load it again.
+          await options.beforeLoad(page)
+          await page.reload()
+        }
+        return { name, page, profileDir, process: child, close }
       }
 
       const host = await startWebHost(target.url, profileDir, log)
       const browser = await webBrowser.get()
       const context = await browser.newContext()
-      cleanups.push(async () => {
+      const close = register(async () => {
         await context.close().catch(() => {})
         await stopProcess(host.child)
       })
       const page = await context.newPage()
       watchConsole(page, consoleLines)
+      await options.beforeLoad?.(page)
       await page.goto(host.url)
-      return { name, page, profileDir, process: host.child }
+      return { name, page, profileDir, process: host.child, close }
     })
 
     for (const cleanup of cleanups.reverse()) await cleanup()

@@ -31,6 +31,14 @@ export async function signUp(page: Page, username: string): Promise<void> {
   await expect(connectionStatus(page)).toHaveAttribute('data-state', 'online')
 }
 
+/** Sign in to an existing account (on this client's fresh profile: a new device). */
+export async function signIn(page: Page, username: string): Promise<void> {
+  await page.getByTestId('username').fill(username)
+  await page.getByTestId('password').fill(PASSWORD)
+  await page.getByTestId('sign-in').click()
+  await expect(connectionStatus(page)).toHaveAttribute('data-state', 'online')
+}
+
 export function conversationWith(page: Page, peer: string): Locator {
   return page.getByTestId('conversation').and(page.locator(`[data-peer="${peer}"]`))
 }

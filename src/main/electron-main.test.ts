@@ -85,6 +85,11 @@ describe('Electron main (stubbed Electron)', () => {
     expect(find('menu-item')?.label).toBe('New Chat')
     expect(find('bridge-event', (r) => r.name === 'ui:menu-command')?.payload).toEqual({ command: 'new-chat' })
     expect(find('theme')?.value).toBe('system')
+    // The tray: the plain icon, a tooltip, a menu to open or quit; the window at its default size.
+    expect(find('tray')?.icon).toBe('tray.png')
+    expect(find('tray-tooltip')?.text).toBe('Parley')
+    expect(find('tray-menu')?.labels).toEqual(['Open Parley', '', 'Quit Parley'])
+    expect(find('window')?.width).toBe(1100)
   })
 
   it('refuses invokes from a frame that is not the app', () => {

@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, dialog, Menu, nativeTheme, Notification, session, type BrowserWindow } from 'electron'
+import { app, dialog, Menu, nativeImage, nativeTheme, Notification, screen, session, Tray, type BrowserWindow } from 'electron'
 import type { BridgeEvents, EmitEvent, MenuCommand, Settings } from '../shared/bridge'
 import { logger } from '../shared/log'
 import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url'
@@ -22,6 +22,8 @@ import { parseClientArgs, type ClientArgs } from './args'
 import { createCore, type ParleyCore } from './core/core'
 import { readProfileSettings } from './core/services/settings'
 import { DesktopNotifier } from './desktop-notifier'
+import { TRAY_ICON, UnreadTray } from './desktop/tray'
+import { readWindowState, restoredBounds, trackWindowState, WINDOW_STATE_FILE } from './desktop/window-state'
 import { useEmbeddedServer, type EmbeddedServer } from './embedded-server'
 import { registerBridge, windowEmitter } from './ipc'
 import { findElectronNativeBinding } from './native'
@@ -62,6 +64,8 @@ let server: EmbeddedServer | null = null
 let unregisterBridge: (() => void) | null = null
 let clockOffsetMs = 0
 let menuLang: string | null = null
+let tray: { icon: Tray; unread: UnreadTray } | null = null
+const resourcesDir = path.join(app.getAppPath(), 'resources')
 
 const toWindow = windowEmitter(() => win)
 const notifier = new DesktopNotifier({
@@ -70,7 +74,10 @@ const notifier = new DesktopNotifier({
   focused: () => win?.isFocused() ?? false,
   now: () => Date.now() + clockOffsetMs,
   open: (conversationId, messageId) => void showInWindow('ui:open-conversation', { conversationId, messageId }),
-  setBadge: (count) => app.setBadgeCount(count),
+  setBadge: (count) => {
+    app.setBadgeCount(count)
+    tray?.unread.setUnread(count)
+  },
 })
 
 /** Everything the core tells the renderer also drives the notifications, badge, menu and theme. */
@@ -116,6 +123,7 @@ async function start(): Promise<void> {
 
   hardenSession(session.defaultSession, appOrigin, { dev: devRendererUrl !== null })
   serveAppProtocol(session.defaultSession, path.join(outDir, 'renderer'))
+  createTray()
   applySettings(saved)
 
   core = await createCore({ profileDir, serverUrl, emit, nativeBinding })
@@ -140,9 +148,30 @@ async function refreshClockOffset(): Promise<void> {
   if (state?.ok) clockOffsetMs = state.value.serverClockOffsetMs
 }
 
+/** The tray icon with the unread state; some Linux desktops have none, and Parley works without it. */
+function createTray(): void {
+  try {
+    const icon = new Tray(nativeImage.createFromPath(path.join(resourcesDir, TRAY_ICON)))
+    icon.on('click', () => void showWindow())
+    const unread = new UnreadTray(
+      {
+        setImage: (file) => icon.setImage(nativeImage.createFromPath(file)),
+        setToolTip: (text) => icon.setToolTip(text),
+        setMenu: (template) => icon.setContextMenu(Menu.buildFromTemplate(template)),
+      },
+      resourcesDir,
+      { open: () => void showWindow(), quit: () => app.quit() },
+    )
+    tray = { icon, unread }
+  } catch (err) {
+    log.warn({ err }, 'no tray icon on this desktop')
+  }
+}
+
 function applySettings(settings: Settings): void {
   nativeTheme.themeSource = settings.theme
   const language = menuLanguage(settings.language, app.getLocale())
+  tray?.unread.setLanguage(language)
   if (language === menuLang) return
   menuLang = language
   const template = menuTemplate({
@@ -154,21 +183,33 @@ function applySettings(settings: Settings): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template))
 }
 
-/** Bring the window up (re-opening it on macOS, where the app outlives it) and tell the renderer. */
+/** Bring the window up, re-opening it on macOS (where the app outlives it) or from the tray. */
+async function showWindow(): Promise<void> {
+  if (win === null && core !== null) await openWindow()
+  focusWindow(win)
+}
+
+/** Bring the window up and tell the renderer. */
 async function showInWindow<E extends 'ui:menu-command' | 'ui:open-conversation'>(
   event: E,
   payload: BridgeEvents[E],
 ): Promise<void> {
-  if (win === null && core !== null) await openWindow()
-  focusWindow(win)
+  await showWindow()
   toWindow(event, payload)
 }
 
 async function openWindow(): Promise<void> {
+  // userData is per profile (see above), so each identity remembers its own window.
+  const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE)
   win = createMainWindow({
     preloadPath: path.join(outDir, 'preload', 'index.cjs'),
-    iconPath: path.join(app.getAppPath(), 'resources', 'icon.png'),
+    iconPath: path.join(resourcesDir, 'icon.png'),
+    bounds: restoredBounds(
+      readWindowState(stateFile),
+      screen.getAllDisplays().map((d) => d.workArea),
+    ),
   })
+  trackWindowState(win, stateFile, (err) => log.warn({ err }, 'window position not saved'))
   win.on('closed', () => {
     win = null
   })
@@ -192,6 +233,8 @@ function installQuitCleanup(): void {
 async function closeAll(): Promise<void> {
   unregisterBridge?.()
   notifier.dispose()
+  tray?.icon.destroy()
+  tray = null
   try {
     await core?.close()
   } catch (err) {

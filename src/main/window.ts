@@ -3,18 +3,20 @@
  * that exposes only `window.parley`, and its own origin.
  */
 import { BrowserWindow } from 'electron'
+import { DEFAULT_SIZE, MIN_SIZE, type Bounds } from './desktop/window-state'
 
 export interface MainWindowOptions {
   preloadPath: string
   iconPath?: string
+  /** Where the window was last time (desktop/window-state.ts); the default size otherwise. */
+  bounds?: Partial<Bounds> & { width: number; height: number }
 }
 
-export function createMainWindow({ preloadPath, iconPath }: MainWindowOptions): BrowserWindow {
+export function createMainWindow({ preloadPath, iconPath, bounds = DEFAULT_SIZE }: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    minWidth: 640,
-    minHeight: 480,
+    ...bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     title: 'Parley',
     show: false,
     ...(iconPath ? { icon: iconPath } : {}),

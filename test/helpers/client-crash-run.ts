@@ -15,6 +15,7 @@ import path from 'node:path'
 import { newId } from '../../src/shared/ids'
 import { directConversationId, REVOKE_FLAG } from '../../src/shared/protocol'
 import { type Account, signUp, type TestServer as HarnessServer } from '../../src/server/test-support/harness'
+import { startAckTap } from './ack-tap'
 import { ClientProcess } from './client-process'
 import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
 import { Rng } from './fuzz-frames'
@@ -33,6 +34,8 @@ export interface ClientCrashOptions {
 export interface ClientCrashReport {
   seed: number
   kills: number
+  /** Kills sent the instant an acknowledgement left the client. */
+  killsRightAfterAck: number
   integrityOk: number
   /** Messages the server acknowledged to their senders. */
   messages: number
@@ -69,6 +72,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
   const report: ClientCrashReport = {
     seed,
     kills: 0,
+    killsRightAfterAck: 0,
     integrityOk: 0,
     messages: 0,
     withdraws: 0,
@@ -90,7 +94,9 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
 
   const profilesRoot = mkdtempSync(path.join(tmpdir(), 'parley-crash-victim-'))
   const victimName = `victim_${suffix}`
-  const victim = new ClientProcess(victimName, path.join(profilesRoot, 'victim'), server.url)
+  // the victim reaches the server through a tap that sees its acknowledgements leave
+  const tap = await startAckTap(server.url)
+  const victim = new ClientProcess(victimName, path.join(profilesRoot, 'victim'), tap.url)
   await victim.start()
   const signed = await victim.call('signUp', { username: victimName, password: 'fault-run-password' })
   if (!signed?.ok) throw new Error(`victim sign-up failed: ${JSON.stringify(signed)}`)
@@ -120,19 +126,33 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     const killAfter = rng.int(1, Math.floor(opts.burst * opts.senders * 0.9))
     const appliedAtStart = applied
     const bursts = Promise.all(devices.map((d, i) => burst(d!, senders[i]!.username, opts.burst, false)))
-    // kill it part-way through applying the burst (or once the burst is all in, if it was faster)
+    // kill it part-way through applying the burst: after a random number of its events, or
+    // the instant an acknowledgement leaves it after that point (or once the burst is all
+    // in, if it was faster)
+    const onAck = rng.chance(0.5)
+    let killedOnAck = false
     await new Promise<void>((resolve) => {
+      let fired = false
+      const fire = (byAck: boolean) => {
+        if (fired) return
+        fired = true
+        stop()
+        tap.onAck = null
+        killedOnAck = byAck
+        // the signal goes out synchronously, here, not after an await
+        void victim.kill()
+        resolve()
+      }
       const stop = victim.onEvent(() => {
         if (applied - appliedAtStart < killAfter) return
-        stop()
-        resolve()
+        if (!onAck) fire(false)
+        else tap.onAck ??= () => fire(true)
       })
-      void bursts.then(() => {
-        stop()
-        resolve()
-      })
+      // an acknowledgement follows the last event within ACK_INTERVAL_MS: give it the chance
+      void bursts.then(() => setTimeout(() => fire(false), onAck ? 2_000 : 0))
     })
     await victim.kill()
+    if (killedOnAck) report.killsRightAfterAck++
     report.kills++
     report.appliedBeforeKills += applied - appliedAtStart
     await bursts
@@ -145,12 +165,13 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     // sometimes, more traffic while it is down: sends, and withdraws of some of them
     if (rng.chance(0.5)) await Promise.all(devices.map((d, i) => burst(d!, senders[i]!.username, rng.int(1, 10), true)))
 
-    await victim.start()
+    await victim.start(tap.url)
     await resync(`after kill ${round + 1}`, crashed.notices)
   }
   await victim.stop()
   verifyFinal()
   for (const d of devices) await d!.close()
+  await tap.close()
   report.serverErrors = serverErrors(server.log())
   report.durationMs = Math.round(performance.now() - started)
   rmSync(profilesRoot, { recursive: true, force: true })

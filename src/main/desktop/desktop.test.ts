@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TRAY_ICON, TRAY_ICON_UNREAD, trayMenuTemplate, trayView, UnreadTray, type TrayPort } from './tray'
-import { debounce, MIN_SIZE, readWindowState, restoredBounds, writeWindowState } from './window-state'
+import { debounce, MIN_SIZE, readWindowState, restoredBounds, trackWindowState, writeWindowState, type TrackedWindow } from './window-state'
 
 const resources = fileURLToPath(new URL('../../../resources', import.meta.url))
 
@@ -105,5 +105,35 @@ describe('window state', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('saves where a window was moved to, at once when it closes, and maximizes it again next time', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-window-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'window-state.json')
+    const listeners = new Map<string, () => void>()
+    let bounds = { x: 10, y: 10, width: 800, height: 600 }
+    let maximized = false
+    const win: TrackedWindow = {
+      on: (event, fn) => listeners.set(event, fn),
+      getNormalBounds: () => bounds,
+      isMaximized: () => maximized,
+      isMinimized: () => false,
+      isDestroyed: () => false,
+      maximize: vi.fn(),
+    }
+    trackWindowState(win, file, (err) => {
+      throw err
+    })
+    bounds = { x: 200, y: 100, width: 900, height: 700 }
+    maximized = true
+    listeners.get('move')!()
+    listeners.get('close')!()
+    expect(readWindowState(file)).toEqual({ bounds, maximized: true })
+    expect(win.maximize).not.toHaveBeenCalled()
+
+    const next: TrackedWindow = { ...win, maximize: vi.fn() }
+    trackWindowState(next, file, () => {})
+    expect(next.maximize).toHaveBeenCalledOnce()
   })
 })

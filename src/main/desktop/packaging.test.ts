@@ -37,6 +37,7 @@ const config = require(path.join(root, 'electron-builder.config.cjs')) as Builde
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   main: string
   dependencies: Record<string, string>
+  scripts: Record<string, string>
 }
 
 /** electron-builder's `files` globs, as far as this config uses them: `dir/**\/*` and exact names. */
@@ -94,6 +95,10 @@ describe('electron-builder configuration', () => {
     }
     expect(existsSync(path.join(root, config.directories.buildResources))).toBe(true)
     for (const r of config.extraResources) expect(existsSync(path.join(root, r.from)), r.from).toBe(true)
+  })
+
+  it('is what `npm run dist` builds with, after building the app', () => {
+    expect(pkg.scripts.dist).toMatch(/^electron-vite build && .*electron-builder --config electron-builder\.config\.cjs$/)
   })
 
   it('writes packages where git ignores them', () => {

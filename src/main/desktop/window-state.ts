@@ -90,3 +90,32 @@ export function debounce(save: () => void, delayMs: number): { trigger(): void; 
     },
   }
 }
+
+/** The part of a BrowserWindow this needs (a fake in tests). */
+export interface TrackedWindow {
+  on(event: 'move' | 'resize' | 'maximize' | 'unmaximize' | 'close', listener: () => void): unknown
+  getNormalBounds(): Bounds
+  isMaximized(): boolean
+  isMinimized(): boolean
+  isDestroyed(): boolean
+  maximize(): void
+}
+
+/** Restore the window's maximized state, then save its size and position as they change. */
+export function trackWindowState(win: TrackedWindow, file: string, onError: (err: Error) => void, delayMs = 500): void {
+  if (readWindowState(file)?.maximized) win.maximize()
+  const save = debounce(() => {
+    if (win.isDestroyed() || win.isMinimized()) return
+    try {
+      writeWindowState(file, { bounds: win.getNormalBounds(), maximized: win.isMaximized() })
+    } catch (err) {
+      onError(err as Error)
+    }
+  }, delayMs)
+  win.on('move', save.trigger)
+  win.on('resize', save.trigger)
+  win.on('maximize', save.trigger)
+  win.on('unmaximize', save.trigger)
+  // Closing is when the last position matters most: write it now, not after the delay.
+  win.on('close', save.flush)
+}

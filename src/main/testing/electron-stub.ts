@@ -86,6 +86,31 @@ export const nativeTheme = {
   },
 }
 
+export const nativeImage = {
+  createFromPath: (file: string) => ({ file }),
+}
+
+export class Tray extends EventEmitter {
+  constructor(image: { file: string }) {
+    super()
+    report('tray', { icon: path.basename(image.file) })
+  }
+  setImage(image: { file: string }): void {
+    report('tray-image', { icon: path.basename(image.file) })
+  }
+  setToolTip(text: string): void {
+    report('tray-tooltip', { text })
+  }
+  setContextMenu(menu: TemplateItem[]): void {
+    report('tray-menu', { labels: menu.map((m) => m.label ?? m.role ?? '') })
+  }
+  destroy(): void {}
+}
+
+export const screen = {
+  getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
+}
+
 export class Notification extends EventEmitter {
   static isSupported = () => true
   constructor(readonly options: { title: string; body: string }) {
@@ -127,14 +152,17 @@ class WebContents extends EventEmitter {
 
 export class BrowserWindow extends EventEmitter {
   readonly webContents = new WebContents()
-  constructor(options: { webPreferences?: Record<string, unknown> }) {
+  constructor(options: { webPreferences?: Record<string, unknown>; width?: number }) {
     super()
-    report('window', { webPreferences: { ...options.webPreferences, preload: undefined } })
+    report('window', { webPreferences: { ...options.webPreferences, preload: undefined }, width: options.width })
     appEvents.emit('web-contents-created', {}, this.webContents)
   }
   isDestroyed = () => false
   isFocused = () => true
   isMinimized = () => false
+  isMaximized = () => false
+  maximize = () => {}
+  getNormalBounds = () => ({ x: 0, y: 0, width: 1100, height: 760 })
   show = () => {}
   focus = () => {}
   restore = () => {}

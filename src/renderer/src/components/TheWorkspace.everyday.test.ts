@@ -271,3 +271,28 @@ describe('settings and about', () => {
     wrapper.unmount()
   })
 })
+
+describe('keyboard', () => {
+  it('moves through the chat list with the arrows, Home and End, and switches chats with Alt+arrows', async () => {
+    const ids = ['dm:alice:bob', 'dm:alice:carol', 'dm:alice:dave']
+    const { wrapper } = await render({
+      listConversations: () => ok(ids.map((id, i) => conversationView({ id, peer: id.split(':')[2]!, title: id.split(':')[2]!, lastTs: 100 - i }))),
+    })
+    const items = () => wrapper.findAll('[data-testid="conversation"]')
+    ;(items()[0]!.element as HTMLElement).focus()
+    await items()[0]!.trigger('keydown', { key: 'End' })
+    expect(document.activeElement).toBe(items()[2]!.element)
+    await items()[2]!.trigger('keydown', { key: 'Home' })
+    expect(document.activeElement).toBe(items()[0]!.element)
+    await items()[0]!.trigger('keydown', { key: 'ArrowDown' })
+    expect(document.activeElement).toBe(items()[1]!.element)
+
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', altKey: true }))
+    await flushPromises()
+    expect(items()[0]!.attributes('aria-current')).toBe('true')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', altKey: true }))
+    await flushPromises()
+    expect(items()[1]!.attributes('aria-current')).toBe('true')
+    wrapper.unmount()
+  })
+})
