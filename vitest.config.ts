@@ -8,6 +8,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   plugins: [vue()],
   test: {
+    // Info-level lines from every in-process server and core drown the results; a
+    // failing test still shows warnings and errors. PARLEY_LOG_LEVEL overrides it.
+    env: { PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn' },
     projects: [
       {
         extends: true,
