@@ -45,6 +45,8 @@ async function fakeServer(): Promise<FakeServer> {
   }
   http_.on('upgrade', (req, socket, head) => {
     s.upgrades.push({ path: req.url ?? '', auth: req.headers.authorization })
+    // The client may reset the connection right after reading a refusal.
+    socket.on('error', () => {})
     if (s.refuseWith) {
       socket.end(`HTTP/1.1 ${s.refuseWith} Nope\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       return
