@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { waitFor } from './wait'
 
 /** A distinctive string that cannot occur in a profile by accident. */
 export function marker(label = 'secret'): string {
@@ -20,4 +21,13 @@ export function traceOf(dir: string, text: string): string[] {
   }
   walk(dir)
   return hits
+}
+
+/**
+ * Wait until no file under `dir` holds `text`. The core truncates the WAL right after a
+ * withdraw, but merges truncations within a burst (CHECKPOINT_COALESCE_MS), so the last
+ * copy in the WAL may outlive the bridge event by that long.
+ */
+export async function expectNoTrace(dir: string, text: string): Promise<void> {
+  await waitFor(() => traceOf(dir, text).length === 0, { what: `no trace of the text in ${dir}`, timeoutMs: 5_000 })
 }

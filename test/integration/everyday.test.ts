@@ -12,7 +12,7 @@ import {
   type TestClient,
 } from '../helpers/client'
 import { startServer, type TestServer } from '../helpers/server'
-import { marker, traceOf } from '../helpers/trace'
+import { expectNoTrace, marker } from '../helpers/trace'
 import { waitFor } from '../helpers/wait'
 
 let server: TestServer
@@ -73,7 +73,7 @@ describe('a withdrawn message that was quoted and searchable', () => {
     expect(ok(await bobLaptop.h.searchMessages({ query: secret })).messages).toEqual([])
 
     // Alice keeps her text for Re-edit a while; Bob's devices keep nothing of it.
-    for (const c of [bob, bobLaptop]) expect(traceOf(c.profileDir, secret)).toEqual([])
+    for (const c of [bob, bobLaptop]) await expectNoTrace(c.profileDir, secret)
   })
 })
 

@@ -19,8 +19,7 @@ import {
   type TestClient,
 } from '../helpers/client'
 import { startServer, type TestServer } from '../helpers/server'
-import { marker, traceOf } from '../helpers/trace'
-import { waitFor } from '../helpers/wait'
+import { expectNoTrace, marker, traceOf } from '../helpers/trace'
 
 let server: TestServer
 const names = {
@@ -70,10 +69,6 @@ async function deliver(from: TestClient, text: string, to: TestClient[]): Promis
  * The WAL is truncated right after the withdraw's commit (within milliseconds, merged
  * with others of a burst), so this waits for it rather than racing it.
  */
-async function noTraceOf(c: TestClient, secret: string): Promise<void> {
-  await waitFor(() => traceOf(c.profileDir, secret).length === 0, { what: `no trace of the text in ${c.profileDir}`, timeoutMs: 5_000 })
-}
-
 function noticeOf(c: TestClient, id: string): MessageView | undefined {
   return c.events.find('message:withdrawn', (e) => e.messageId === id)?.notice
 }
@@ -133,7 +128,7 @@ describe('a group of five (Erin offline throughout)', () => {
       const w = await c.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
       expect(w.notice.notice).toMatchObject({ type: 'withdrawn', actor: names.carol, author: names.carol, reason: null })
     }
-    await noTraceOf(bob, secret)
+    await expectNoTrace(bob.profileDir, secret)
     expect(storedMessage(dave.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
   })
 
@@ -147,7 +142,7 @@ describe('a group of five (Erin offline throughout)', () => {
       expect(w.notice.notice).toEqual({ type: 'withdrawn', actor: names.bob, author: names.carol, reason: 'off topic', canReEdit: false } satisfies WithdrawNotice)
     }
     // nothing of it on the author's device or the moderator's (no re-edit draft of someone else's words)
-    for (const c of [carol, bob, dave]) await noTraceOf(c, secret)
+    for (const c of [carol, bob, dave]) await expectNoTrace(c.profileDir, secret)
     expect(noticeOf(bob, m.id)?.notice).toMatchObject({ actor: names.bob, canReEdit: false })
   })
 
@@ -248,6 +243,6 @@ describe('a group of five (Erin offline throughout)', () => {
     ])
     for (const text of keptTexts) expect(storedMessages(erin.profileDir, g).some((m) => m.text === text)).toBe(true)
     // the withdrawn texts never reached her device
-    for (const secret of withdrawnTexts) await noTraceOf(erin, secret)
+    for (const secret of withdrawnTexts) await expectNoTrace(erin.profileDir, secret)
   })
 })

@@ -22,7 +22,7 @@ import {
   type TestClient,
 } from '../helpers/client'
 import { startServer, type TestServer } from '../helpers/server'
-import { marker, traceOf } from '../helpers/trace'
+import { expectNoTrace, marker, traceOf } from '../helpers/trace'
 import { waitFor } from '../helpers/wait'
 
 let server: TestServer
@@ -90,7 +90,7 @@ describe('withdraw against the real server', () => {
     expect(w.notice).toMatchObject({ kind: 'notice', text: null, notice: { actor: names.alice, author: names.alice, canReEdit: false } })
     expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
     expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
-    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    await expectNoTrace(bob.profileDir, secret)
     expect(ok(await alice.h.reEdit({ messageId: m.id }))).toEqual({ text: `look: ${secret}` })
     const [c] = ok(await bob.h.listConversations({}))
     expect(c!.lastMessage).toMatchObject({ id: m.id, kind: 'notice' })
@@ -108,7 +108,7 @@ describe('withdraw against the real server', () => {
     const after = await deliver('after the withdraw')
     expect(addedIds(bob)).toEqual([after.id])
     expect(storedMessage(bob.profileDir, m.id)).toMatchObject({ kind: 'notice' })
-    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    await expectNoTrace(bob.profileDir, secret)
   })
 
   it("the sender's other device deletes its copy too", async () => {
@@ -151,7 +151,7 @@ describe('withdraw against the real server', () => {
     ok(await alice.h.withdrawMessage({ messageId: m.id }))
     await deliver('second barrier')
     expect(bob.events.of('message:withdrawn').filter((e) => e.messageId === m.id)).toHaveLength(1)
-    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    await expectNoTrace(bob.profileDir, secret)
   })
 
   it('a repeated withdraw gets the same answer and changes nothing', async () => {
@@ -219,7 +219,7 @@ describe('withdraw against the real server', () => {
     expect(bob.events.find('message:added', (e) => e.message.id === m.id)).toBeUndefined()
     expect(bob.events.find('message:withdrawn', (e) => e.messageId === m.id)).toBeUndefined()
     expect(storedMessage(bob.profileDir, m.id)).toBeUndefined()
-    expect(traceOf(bob.profileDir, secret)).toEqual([])
+    await expectNoTrace(bob.profileDir, secret)
     expect(server.log()).not.toContain(secret)
   })
 })
