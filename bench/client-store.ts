@@ -17,6 +17,7 @@ import path from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { DATABASE_FILE, openDatabase } from '../src/main/core/db/open'
 import { advanceCursor } from '../src/main/core/db/queries/meta'
+import { unindexMessage } from '../src/main/core/db/queries/search-index'
 import type { Connection } from '../src/main/core/net/connection'
 import { CHECKPOINT_COALESCE_MS, commit, type CoreContext } from '../src/main/core/services/context'
 import { applyEvent, InboundProcessor } from '../src/main/core/services/inbound'
@@ -136,13 +137,13 @@ async function timeInbound(
 
 /**
  * One isolated withdraw, the receiver's unit of work (committed as inbound events are),
- * with its own WAL truncation when `noTrace`; without it, secure_delete and FTS5
- * secure-delete are turned off beforehand and nothing is truncated.
+ * with its own search-partition merge and WAL truncation when `noTrace`; without it,
+ * secure_delete and FTS5 secure-delete are turned off beforehand and nothing is merged or truncated.
  */
 function timeIsolated(db: Database, targets: Target[], firstSeq: number, noTrace: boolean): number[] {
   if (!noTrace) {
     db.pragma('secure_delete = OFF')
-    db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 0)").run()
+    for (const t of ['messages_fts_recent', 'messages_fts_archive']) db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('secure-delete', 0)`).run()
   }
   const ctx = contextFor(db)
   return targets.map((t, i) => {
@@ -152,7 +153,10 @@ function timeIsolated(db: Database, targets: Target[], firstSeq: number, noTrace
       (fx) => {
         applyEvent(ctx, fx, withdrawOf(t), ME)
         advanceCursor(db, firstSeq + i)
-        if (!noTrace) fx.checkpoint = false
+        if (!noTrace) {
+          fx.checkpoint = false
+          fx.merges.clear()
+        }
       },
       { waitForDisk: false },
     )
@@ -162,14 +166,13 @@ function timeIsolated(db: Database, targets: Target[], firstSeq: number, noTrace
 
 /** The search-index entry's delete beside the row's delete, inside one transaction each. */
 function timeDeletes(db: Database, targets: Target[]): { fts: number[]; row: number[] } {
-  const ftsDelete = db.prepare('DELETE FROM messages_fts WHERE rowid = ?')
   const rowDelete = db.prepare('DELETE FROM messages WHERE row_id = ?')
   const fts: number[] = []
   const row: number[] = []
   for (const t of targets) {
     db.transaction(() => {
       const t0 = performance.now()
-      ftsDelete.run(t.rowId)
+      unindexMessage(db, t.rowId)
       const t1 = performance.now()
       rowDelete.run(t.rowId)
       row.push(performance.now() - t1)

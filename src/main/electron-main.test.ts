@@ -62,6 +62,9 @@ describe('Electron main (stubbed Electron)', () => {
       webviewTag: false,
     })
     expect(find('window-open')?.result).toEqual({ action: 'deny' })
+    // the session hardening (src/main/hardening.test.ts) is installed on the app's session
+    expect(find('permission-handler')).toBeDefined()
+    expect(find('csp-hook')).toBeDefined()
   })
 
   it('serves the page from parley://app with a CSP, and nothing outside it', () => {

@@ -12,7 +12,7 @@ import { guardDiskFull } from './errors'
 import { httpAuthClient, type AuthApi } from './net/auth-client'
 import type { BackoffOptions } from './net/backoff'
 import { wsConnectionFactory, type Connection, type ConnectionFactory, type ServerReply } from './net/connection'
-import type { CoreContext } from './services/context'
+import { settlePendingCheckpoint, type CoreContext } from './services/context'
 import { ConversationService } from './services/conversations'
 import { GroupService } from './services/groups'
 import { InboundProcessor } from './services/inbound'
@@ -21,6 +21,7 @@ import { listMessages } from './services/messages'
 import { OutboxTransmitter } from './services/outbox-transmitter'
 import { ReEditService } from './services/reedit'
 import { searchMessages } from './services/search'
+import { SearchIndexRollover } from './services/search-rollover'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
 import { getSettings, updateSettings } from './services/settings'
@@ -118,6 +119,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     if (event.kind === 'group') groups.onApplied(event.id)
   })
   const reedit = new ReEditService(ctx)
+  const searchRollover = new SearchIndexRollover(ctx)
 
   function forgetWaiters(): void {
     withdraws.onDisconnect()
@@ -213,6 +215,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       if (started || closed) return
       started = true
       reedit.sweep()
+      searchRollover.start()
       session.resume()
     },
     async close() {
@@ -223,7 +226,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       inbox.clear()
       inbound.stop()
       forgetWaiters()
+      searchRollover.stop()
       await connection.stop()
+      // A merge and truncation still waiting to coalesce: withdrawn trigrams must not outlive the app.
+      settlePendingCheckpoint(db)
       db.close()
     },
     testing: {

@@ -7,7 +7,7 @@ import { tempProfile } from '../testing/harness'
 import { DatabaseTooNewError, latestVersion, schemaVersion } from './migrate'
 import { migrations } from './migrations'
 import { databasePath, openDatabase } from './open'
-import { getMessage } from './queries/messages'
+import { getMessage, searchMessageIds } from './queries/messages'
 
 const dirs: string[] = []
 function profile(): string {
@@ -84,6 +84,33 @@ describe('migrations', () => {
     expect(() => db.prepare("UPDATE messages SET notice_type = 'nonsense' WHERE id = 'n1'").run()).toThrow(/CHECK/)
     const plan = JSON.stringify(db.prepare('EXPLAIN QUERY PLAN SELECT role FROM group_roles WHERE conversation_id = ? AND username = ?').all('g', 'u'))
     expect(plan).toMatch(/group_roles_by_member/)
+    db.close()
+  })
+
+  it('version 4 splits the search index into recent and archive partitions by age, keeping every entry', () => {
+    const dir = profile()
+    const v3 = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 3) })
+    v3.prepare("INSERT INTO conversations (id, kind, title, last_ts, created_at) VALUES ('dm:aaa:bbb', 'direct', 'bbb', 1, 1)").run()
+    const text = v3.prepare("INSERT INTO messages (id, conversation_id, sender, kind, text, ts) VALUES (?, 'dm:aaa:bbb', 'aaa', 'text', ?, ?)")
+    const fts = v3.prepare('INSERT INTO messages_fts (rowid, text) VALUES (?, ?)')
+    for (const [id, body, ts] of [['m1', 'hello there', 1], ['m2', 'general kenobi', Date.now()]] as const) {
+      fts.run(text.run(id, body, ts).lastInsertRowid, body)
+    }
+    v3.prepare(
+      "INSERT INTO messages (id, conversation_id, sender, kind, ts, notice_actor, notice_author) VALUES ('n1', 'dm:aaa:bbb', 'aaa', 'notice', 3, 'aaa', 'aaa')",
+    ).run()
+    v3.close()
+    const db = openDatabase({ profileDir: dir, migrations: migrations.slice(0, 4) })
+    const ftsTables = db.prepare("SELECT name FROM sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name").pluck().all()
+    expect(ftsTables).toEqual(['messages_fts_archive', 'messages_fts_recent'])
+    for (const t of ftsTables) {
+      expect(db.prepare(`SELECT v FROM ${String(t)}_config WHERE k = 'secure-delete'`).pluck().get()).toBe(1)
+    }
+    const rowOf = (id: string) => getMessage(db, id)!.rowId
+    expect(db.prepare('SELECT rowid FROM messages_fts_recent').pluck().all()).toEqual([rowOf('m2')])
+    expect(db.prepare('SELECT rowid FROM messages_fts_archive').pluck().all()).toEqual([rowOf('m1')])
+    expect(searchMessageIds(db, 'kenobi')).toEqual(['m2'])
+    expect(searchMessageIds(db, 'there')).toEqual(['m1'])
     db.close()
   })
 

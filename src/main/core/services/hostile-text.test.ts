@@ -5,29 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatchInvoke, type MessageView, type Result } from '../../../shared/bridge'
-import { MAX_TEXT_LENGTH } from '../../../shared/protocol'
+import { HOSTILE_TEXTS } from '../../../../test/fixtures/hostile-texts'
 import { messageEvent, signedInCore, type TestCore, unwrap } from '../testing/harness'
-
-const HOSTILE_TEXTS: readonly string[] = [
-  '<script>alert("xss")</script>',
-  '<img src=x onerror="alert(1)"><svg onload=alert(2)>',
-  '<b>bold</b> &amp; &lt;not a tag&gt; <!-- comment -->',
-  'javascript:alert(document.cookie)',
-  '{{ constructor.constructor("alert(1)")() }} ${7*7} #{7*7}',
-  "Robert'); DROP TABLE messages; --",
-  '" OR 1=1; UPDATE messages SET text = \'pwned\' --',
-  '%_ LIKE wildcards \\ and a backslash',
-  'NEAR(drop table) AND "unterminated OR * text:col',
-  '\u202Eevil.exe\u202C and \u2066isolated\u2069 \u200Fمرحبا\u200E שלום',
-  'zero\u200Bwidth\u200Cnon\u200Djoiner\uFEFFbom\u2060joiner',
-  '👩‍👩‍👧‍👦 🏳️‍🌈 🧑🏽‍🚀 🇺🇳 👍🏿 1️⃣',
-  'Z̴̡̛͉͎̤̳̗a̶͕̳͊l̶̨̛g̶o̴ and 漢字かなカナ한국어',
-  '  leading and trailing spaces  ',
-  'line one\nline two\r\n\ttabbed',
-  'nul\u0000inside',
-  'x'.repeat(MAX_TEXT_LENGTH),
-  '😀'.repeat(MAX_TEXT_LENGTH / 2),
-]
 
 let alice: TestCore
 const conversationId = 'dm:alice:bob'

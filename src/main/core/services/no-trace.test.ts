@@ -5,7 +5,8 @@ import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { databasePath } from '../db/open'
-import { searchMessageIds } from '../db/queries/messages'
+import { getMessage, searchMessageIds } from '../db/queries/messages'
+import { rolloverBatch } from '../db/queries/search-index'
 import { REEDIT_KEEP_MS } from '../db/queries/reedit-drafts'
 import { cmdEvent, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
@@ -101,5 +102,61 @@ describe('WAL truncation with a reader in the way', () => {
     reader.exec('COMMIT')
     reader.close()
     await waitFor(() => !containsAnywhere(t.dir, secret), { what: 'the WAL to be truncated' })
+  })
+})
+
+describe('no trace in the search index term keys', () => {
+  // The trigram index keys its terms by the text's trigrams; a distinctive word could be
+  // rebuilt from overlapping ones if they outlived the withdraw.
+  const word = 'qxzjwv'
+  const pieces = [word, 'qxz', 'xzj', 'zjw', 'jwv']
+  const anyPiece = (dir: string) => pieces.filter((p) => containsAnywhere(dir, p))
+
+  async function withSecret(): Promise<{ t: TestCore; m: ReturnType<typeof messageEvent> }> {
+    const t = await signedInCore('bob')
+    cores.push(t)
+    for (let i = 0; i < 200; i++) t.link.event(messageEvent('alice', 'bob', `ordinary chatter number ${i} about lunch and plans`))
+    const m = messageEvent('alice', 'bob', `secret ${word} word`)
+    t.link.event(m)
+    for (let i = 0; i < 50; i++) t.link.event(messageEvent('alice', 'bob', `later chatter ${i}`))
+    expect(anyPiece(t.dir)).toEqual(pieces)
+    return { t, m }
+  }
+
+  it('a recent message withdrawn leaves none of its trigrams in the profile', async () => {
+    const { t, m } = await withSecret()
+    t.link.event(cmdEvent('alice', m))
+    expect(searchMessageIds(t.core.testing.db, word)).toEqual([])
+    await waitFor(() => anyPiece(t.dir).length === 0, { what: 'the trigrams to be gone' })
+    await t.core.close()
+    expect(anyPiece(t.dir)).toEqual([])
+  })
+
+  it('an archived message withdrawn leaves none either', async () => {
+    const { t, m } = await withSecret()
+    const db = t.core.testing.db
+    // It and everything before it ages into the archive; the rollover's own closing merge of
+    // recent has not run yet, so recent still holds the moved text's terms as keys.
+    while (rolloverBatch(db, m.ts + 1) > 0);
+    const rowId = getMessage(db, m.id)!.rowId
+    expect(db.prepare('SELECT count(*) FROM messages_fts_archive WHERE rowid = ?').pluck().get(rowId)).toBe(1)
+    expect(searchMessageIds(db, word)).toEqual([m.id])
+    t.link.event(cmdEvent('alice', m))
+    expect(searchMessageIds(db, word)).toEqual([])
+    await waitFor(() => anyPiece(t.dir).length === 0, { what: 'the trigrams to be gone' })
+  })
+
+  it('a burst of withdraws closed before its coalesced merge ran still leaves none', async () => {
+    const t = await signedInCore('bob')
+    cores.push(t)
+    const first = messageEvent('alice', 'bob', 'an ordinary first message')
+    const m = messageEvent('alice', 'bob', `secret ${word} word`)
+    t.link.event(first)
+    t.link.event(m)
+    // The first withdraw truncates at once; the second waits for the coalescing window.
+    t.link.event(cmdEvent('alice', first))
+    t.link.event(cmdEvent('alice', m))
+    await t.core.close()
+    expect(anyPiece(t.dir)).toEqual([])
   })
 })

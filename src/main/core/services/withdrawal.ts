@@ -50,13 +50,14 @@ export interface Removal {
 /**
  * Inside one unit of work: the message and its search entry go, a tombstone blocks its
  * return, a notice takes its place (same id, same position), and the conversation's
- * preview and unread count follow. The WAL is truncated after commit.
+ * preview and unread count follow. After commit, the search partition that held it is
+ * merged (dropping its now-orphaned trigrams) and the WAL is truncated.
  */
 export function removeWithdrawnMessage(ctx: CoreContext, fx: Effects, r: Removal, me: string): void {
   const { db } = ctx
   const m = r.message
   const wasUnread = countsAsUnread(db, m, me)
-  deleteMessage(db, m)
+  fx.unindexed(deleteMessage(db, m))
   deleteOutboxFor(db, m.id)
   putTombstone(db, {
     msgId: m.id,

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { DeliveryState } from '../../../../shared/bridge'
 import type { Role } from '../../../../shared/recall'
 import { stmt } from '../statements'
+import { indexMessage, MATCHING_ROWIDS_SQL, unindexMessage, type SearchPartition } from './search-index'
 
 export interface MessageRow {
   rowId: number
@@ -185,7 +186,7 @@ export function insertTextMessage(db: Database, m: NewTextMessage): number {
     `INSERT INTO messages (id, conversation_id, sender, kind, text, ts, state, reply_to) VALUES (?, ?, ?, 'text', ?, ?, ?, ?)`,
   ).run(m.id, m.conversationId, m.sender, m.text, m.ts, m.state, m.replyTo ?? null)
   const rowId = Number(info.lastInsertRowid)
-  stmt(db, 'INSERT INTO messages_fts (rowid, text) VALUES (?, ?)').run(rowId, m.text)
+  indexMessage(db, rowId, m.text)
   return rowId
 }
 
@@ -230,10 +231,14 @@ export function insertGroupNotice(db: Database, n: NewGroupNotice): void {
   ).run(n.id, n.conversationId, n.actor, n.ts, n.actor, n.type, JSON.stringify(n.members), n.role)
 }
 
-/** Remove a message row and, for text, its search entry. */
-export function deleteMessage(db: Database, row: Pick<MessageRow, 'rowId' | 'kind'>): void {
-  if (row.kind === 'text') stmt(db, 'DELETE FROM messages_fts WHERE rowid = ?').run(row.rowId)
+/**
+ * Remove a message row and, for text, its search entry. Returns the search partition
+ * that held the entry: its orphaned terms stay until that partition is merged.
+ */
+export function deleteMessage(db: Database, row: Pick<MessageRow, 'rowId' | 'kind'>): SearchPartition | null {
+  const partition = row.kind === 'text' ? unindexMessage(db, row.rowId) : null
   stmt(db, 'DELETE FROM messages WHERE row_id = ?').run(row.rowId)
+  return partition
 }
 
 export function setDelivery(db: Database, id: string, state: DeliveryState, ts?: number): void {
@@ -273,9 +278,9 @@ export function searchMessageRows(db: Database, search: MessageSearch): MessageR
   let from = 'messages m'
   if (search.indexed.length > 0) {
     // Joined with a space, quoted phrases are ANDed by FTS5.
-    from = 'messages_fts f JOIN messages m ON m.row_id = f.rowid'
-    where.push('messages_fts MATCH ?')
-    params.push(search.indexed.map(ftsPhrase).join(' '))
+    from = `(${MATCHING_ROWIDS_SQL}) f JOIN messages m ON m.row_id = f.rowid`
+    const match = search.indexed.map(ftsPhrase).join(' ')
+    params.push(match, match)
   } else if (search.conversationId === null) {
     throw new Error('a search without indexed terms must name a conversation')
   }

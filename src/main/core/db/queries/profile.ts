@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { clearIndex } from './search-index'
 
 /**
  * Forget everything one account left in this profile (another account signs in here).
@@ -6,8 +7,8 @@ import type { Database } from 'better-sqlite3'
  */
 export function wipeAccountData(db: Database): void {
   db.transaction(() => {
+    clearIndex(db)
     db.exec(`
-      INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
       DELETE FROM messages;
       DELETE FROM conversations;
       DELETE FROM outbox;

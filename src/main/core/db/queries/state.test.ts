@@ -67,7 +67,7 @@ describe('wipeAccountData', () => {
     expect(deviceId(t.db)).toBe(id)
     expect(getMeta(t.db, 'account')).toBeNull()
     const counts = t.db
-      .prepare('SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) + (SELECT count(*) FROM messages_fts) AS n')
+      .prepare('SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) + (SELECT count(*) FROM messages_fts_recent) + (SELECT count(*) FROM messages_fts_archive) AS n')
       .get() as { n: number }
     expect(counts.n).toBe(0)
   })

@@ -1,0 +1,81 @@
+import type { Database } from 'better-sqlite3'
+import { stmt } from '../statements'
+
+/**
+ * The full-text index is split by age. FTS5 secure-delete removes a deleted message's
+ * postings but keeps its terms (trigrams) as keys in the segment b-tree until the index is
+ * merged, and a distinctive word can be rebuilt from overlapping trigrams. Merging
+ * (`optimize`) after every withdraw is what removes them; splitting keeps that cheap:
+ * withdraws nearly always hit `recent` (a few days of messages), and only a rare late
+ * admin withdraw pays for merging the large `archive`.
+ */
+export type SearchPartition = 'recent' | 'archive'
+
+export const SEARCH_PARTITIONS: readonly SearchPartition[] = ['recent', 'archive']
+
+const TABLE: Record<SearchPartition, string> = { recent: 'messages_fts_recent', archive: 'messages_fts_archive' }
+
+/** Messages older than this (server time) move from `recent` to `archive`. */
+export const RECENT_INDEX_MS = 3 * 24 * 60 * 60 * 1000
+
+/** Rows moved per rollover transaction, so a long-unopened profile never blocks for long. */
+export const ROLLOVER_BATCH = 500
+
+/** New messages always start in `recent`; the rollover moves them on. */
+export function indexMessage(db: Database, rowId: number, text: string): void {
+  stmt(db, `INSERT INTO ${TABLE.recent} (rowid, text) VALUES (?, ?)`).run(rowId, text)
+}
+
+/** Delete a message's entry; returns the partition that held it (null: none did). */
+export function unindexMessage(db: Database, rowId: number): SearchPartition | null {
+  for (const p of SEARCH_PARTITIONS) {
+    const held = stmt(db, `SELECT rowid FROM ${TABLE[p]} WHERE rowid = ?`).get(rowId)
+    if (!held) continue
+    stmt(db, `DELETE FROM ${TABLE[p]} WHERE rowid = ?`).run(rowId)
+    return p
+  }
+  return null
+}
+
+/** Merge a partition into one segment: the terms no remaining message uses are gone. */
+export function optimizeIndex(db: Database, p: SearchPartition): void {
+  const t = TABLE[p]
+  stmt(db, `INSERT INTO ${t} (${t}) VALUES ('optimize')`).run()
+}
+
+export function clearIndex(db: Database): void {
+  for (const p of SEARCH_PARTITIONS) {
+    const t = TABLE[p]
+    stmt(db, `INSERT INTO ${t} (${t}) VALUES ('delete-all')`).run()
+  }
+}
+
+/**
+ * The rowids matching an FTS5 query in either partition (`?` twice: the same query for each).
+ * A message is in exactly one partition (moves are one transaction), so the union has no duplicates.
+ */
+export const MATCHING_ROWIDS_SQL = `SELECT rowid FROM ${TABLE.recent} WHERE ${TABLE.recent} MATCH ?
+  UNION ALL SELECT rowid FROM ${TABLE.archive} WHERE ${TABLE.archive} MATCH ?`
+
+/** Move up to `limit` messages older than `cutoffTs` from `recent` to `archive`, in one transaction. */
+export function rolloverBatch(db: Database, cutoffTs: number, limit = ROLLOVER_BATCH): number {
+  return db.transaction(() => {
+    const rows = stmt<[number, number], { rowId: number; text: string }>(
+      db,
+      `SELECT m.row_id AS rowId, m.text AS text FROM ${TABLE.recent} f JOIN messages m ON m.row_id = f.rowid
+       WHERE m.ts < ? AND m.text IS NOT NULL LIMIT ?`,
+    ).all(cutoffTs, limit)
+    for (const r of rows) {
+      stmt(db, `DELETE FROM ${TABLE.recent} WHERE rowid = ?`).run(r.rowId)
+      stmt(db, `INSERT INTO ${TABLE.archive} (rowid, text) VALUES (?, ?)`).run(r.rowId, r.text)
+    }
+    return rows.length
+  })()
+}
+
+/** Merging `recent` is cheap: it runs after each rollover and whenever `archive` is merged. */
+export function mergesAfterWithdrawFrom(p: SearchPartition): SearchPartition[] {
+  // A rollover's moves leave orphaned keys in recent until its closing merge; a withdraw of
+  // a just-moved message must not leave them there.
+  return p === 'archive' ? ['archive', 'recent'] : ['recent']
+}
