@@ -49,8 +49,9 @@ function buildStoreProfile(dir: string, count: number, targetCount: number): Tar
     firstShare: 0.5,
     unreadPerConversation: UNREAD_PER_CONVERSATION,
   })
-  // the most recent ones (at least the last tenth), in a deterministic random order
-  const candidates = fromFirstPeer.slice(-Math.max(targetCount, Math.ceil(fromFirstPeer.length / 10)))
+  // the most recent ones, in a deterministic random order: authors withdraw within the
+  // recall window, so withdrawn messages are among the newest
+  const candidates = fromFirstPeer.slice(-targetCount)
   let seed = 7
   for (let i = candidates.length - 1; i > 0; i--) {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { openDatabase } from '../../src/main/core/db/open'
 import { ensureConversation, refreshConversationSummary } from '../../src/main/core/db/queries/conversations'
 import { insertTextMessage } from '../../src/main/core/db/queries/messages'
+import { rebuildIndexByAge, RECENT_INDEX_MS } from '../../src/main/core/db/queries/search-index'
 import { advanceCursor, setMeta, setRecallWindows, setSession } from '../../src/main/core/db/queries/meta'
 import { newId } from '../../src/shared/ids'
 import { directConversationId } from '../../src/shared/protocol'
@@ -21,7 +22,7 @@ export interface ProfileSpec {
   firstShare?: number
   /** Each conversation is read up to its last this many messages. */
   unreadPerConversation?: number
-  /** Timestamp of the newest message; the others are `stepMs` apart before it. */
+  /** Timestamp of the newest message; the others `stepMs` apart before it when given, else a busy last hour after a year of history. */
   newestTs?: number
   stepMs?: number
   /** Signed in: the profile resumes this session when the core starts. */
@@ -42,11 +43,25 @@ export interface BuiltProfile {
   newestId: string
 }
 
+const YEAR_MS = 365 * 24 * 3600 * 1000
+const RECENT_TAIL = 2_000
+const TAIL_STEP_MS = 2_000
+
 export function buildProfile(dir: string, spec: ProfileSpec): BuiltProfile {
   mkdirSync(dir, { recursive: true })
   const db = openDatabase({ profileDir: dir })
   const { me, peers, count } = spec
-  const step = spec.stepMs ?? 10
+  // By default the last RECENT_TAIL messages are a busy last hour or so and the rest a year
+  // of history before it, as for a real user: the search index's recent partition then
+  // holds those and the archive the rest (withdrawn messages are among the newest).
+  const tail = Math.min(count, RECENT_TAIL)
+  const oldStep = Math.max(10, Math.floor(YEAR_MS / Math.max(1, count - tail)))
+  const ageOf = (fromNewest: number): number =>
+    spec.stepMs !== undefined
+      ? fromNewest * spec.stepMs
+      : fromNewest < tail
+        ? fromNewest * TAIL_STEP_MS
+        : tail * TAIL_STEP_MS + (fromNewest - tail + 1) * oldStep
   const newest = spec.newestTs ?? Date.now() - 60_000
   const conversations = peers.map((peer) => directConversationId(me, peer))
   const fromFirstPeer: StoredMessageRef[] = []
@@ -55,7 +70,7 @@ export function buildProfile(dir: string, spec: ProfileSpec): BuiltProfile {
   try {
     db.transaction(() => {
       conversations.forEach((id, c) =>
-        ensureConversation(db, { id, kind: 'direct', peer: peers[c]!, title: peers[c]!, createdAt: newest - count * step }),
+        ensureConversation(db, { id, kind: 'direct', peer: peers[c]!, title: peers[c]!, createdAt: newest - ageOf(count) }),
       )
       for (let i = 0; i < count; i++) {
         const c = peers.length === 1 || i % firstEvery === 0 ? 0 : 1 + (i % (peers.length - 1))
@@ -65,7 +80,7 @@ export function buildProfile(dir: string, spec: ProfileSpec): BuiltProfile {
           conversationId: conversations[c]!,
           sender: fromPeer ? peers[c]! : me,
           text: chatText(i),
-          ts: newest - (count - 1 - i) * step,
+          ts: newest - ageOf(count - 1 - i),
           state: fromPeer ? null : ('delivered' as const),
         }
         const rowId = insertTextMessage(db, m)
@@ -87,6 +102,9 @@ export function buildProfile(dir: string, spec: ProfileSpec): BuiltProfile {
         advanceCursor(db, count)
       }
     })()
+    // Messages were indexed as new ones are (all in `recent`); put the old ones in the
+    // archive, where the rollover would have moved them over time.
+    rebuildIndexByAge(db, newest - RECENT_INDEX_MS)
   } finally {
     db.close()
   }

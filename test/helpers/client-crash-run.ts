@@ -89,6 +89,10 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
   const problem = (text: string) => {
     if (report.problems.length < 100) report.problems.push(text)
   }
+  const flag = (counter: 'lost' | 'duplicated' | 'resurrected', text: string) => {
+    report[counter]++
+    problem(text)
+  }
   const target: HarnessServer = { url: server.url, httpUrl: server.url.replace(/^ws/, 'http'), dataDir: server.dataDir, close: async () => {} }
   const suffix = seed.toString(36).slice(0, 5)
 
@@ -112,10 +116,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
   const shown = new ShownLog(
     victimName,
     (msgId) => sent.get(msgId)?.whileDown === true,
-    (v) => {
-      report[v.kind]++
-      problem(v.text)
-    },
+    (v) => flag(v.kind, v.text),
   )
   victim.onEvent((e) => {
     if (e.name === 'message:added' || e.name === 'message:withdrawn') applied++
@@ -238,7 +239,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         const kindOf = db.prepare('SELECT kind FROM messages WHERE id = ?').pluck()
         if (!checkedNotices) {
           for (const id of noticesAtKill) {
-            if (kindOf.get(id) === 'text') (report.resurrected++, problem(`${when}: ${id} was a notice before the kill and is text after it`))
+            if (kindOf.get(id) === 'text') flag('resurrected', `${when}: ${id} was a notice before the kill and is text after it`)
           }
           checkedNotices = true
         }
@@ -275,8 +276,8 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         )
         for (const m of sent.values()) {
           const row = text.get(m.id)
-          if (m.withdrawn && row) (report.resurrected++, problem(`withdrawn ${m.id} is still there`))
-          if (!m.withdrawn && !row) (report.lost++, problem(`${m.id} from ${m.sender} is missing`))
+          if (m.withdrawn && row) flag('resurrected', `withdrawn ${m.id} is still there`)
+          if (!m.withdrawn && !row) flag('lost', `${m.id} from ${m.sender} is missing`)
           if (row && (row.c !== m.conversationId || !row.text.endsWith(m.id))) problem(`${m.id} holds the wrong text`)
         }
         for (const id of text.keys()) if (!sent.has(id)) problem(`unexpected message ${id}`)

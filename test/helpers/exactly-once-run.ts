@@ -116,6 +116,10 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   const problem = (text: string) => {
     if (report.problems.length < 100) report.problems.push(text)
   }
+  const flag = (counter: 'lost' | 'duplicated' | 'resurrected' | 'reordered', text: string) => {
+    report[counter]++
+    problem(text)
+  }
   const background = new Set<Promise<void>>()
   const spawnTask = (task: () => Promise<void>) => {
     const p = task().catch((err: unknown) => problem(`task failed: ${(err as Error).stack ?? String(err)}`))
@@ -154,7 +158,6 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
 
   // ---------------------------------------------------------------- the run
   const faults = schedule()
-  let issuedWithdraws = 0
   const withdrawShare = opts.withdraws / opts.messages
   while (report.messages < opts.messages) {
     while (faults.length > 0 && faults[0]!.at <= report.messages) runFault(faults.shift()!.kind)
@@ -163,7 +166,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       if (!p.proc.running || p.busy || backlogOf(p) >= (opts.backlog ?? 40)) continue
       void send(p)
       progressed = true
-      if (rng.chance(withdrawShare * 1.05)) if (withdrawOne(p)) issuedWithdraws++
+      if (rng.chance(withdrawShare * 1.05)) withdrawOne(p)
     }
     await new Promise((r) => setTimeout(r, progressed ? 15 : 50))
   }
@@ -354,7 +357,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       for (const t of sendOrder.get(p.name)!) {
         if (t.status !== 'unknown') continue
         const ids = byText.all(p.name, t.token) as string[]
-        if (ids.length > 1) (report.duplicated++, problem(`${p.name} stored ${t.token} ${ids.length} times`))
+        if (ids.length > 1) flag('duplicated', `${p.name} stored ${t.token} ${ids.length} times`)
         if (ids.length === 0) {
           // never committed: it does not exist (a withdraw of it is impossible)
           t.status = 'never'
@@ -392,7 +395,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       const missing = readDb(p, (db) => {
         const has = db.prepare('SELECT kind FROM messages WHERE id = ?').pluck()
         for (const id of snapshot.notices) {
-          if (has.get(id) === 'text') (report.resurrected++, problem(`${p.name}: ${id} was a notice before the kill and is text after it`))
+          if (has.get(id) === 'text') flag('resurrected', `${p.name}: ${id} was a notice before the kill and is text after it`)
         }
         snapshot.notices.clear()
         return expected.filter((t) => has.get(t.id) === undefined)
@@ -417,10 +420,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
         // down from before it was sent until after its withdraw was acknowledged: it must never have appeared
         return !!t && t.sender !== p.name && t.withdrawAckedAt !== null && p.deaths.some(([from, to]) => from < t.requestedAt && to > t.withdrawAckedAt!)
       },
-      (v) => {
-        report[v.kind]++
-        problem(v.text)
-      },
+      (v) => flag(v.kind, v.text),
     )
     shown.set(p.name, log)
     p.proc.onEvent((e) => {
@@ -486,11 +486,11 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
         const present = new Map(text.map((r) => [r.id, r]))
         for (const t of alive) {
           const row = present.get(t.id!)
-          if (!row) (report.lost++, problem(`${p.name}: ${t.id} (${t.token} from ${t.sender}) is missing`))
+          if (!row) flag('lost', `${p.name}: ${t.id} (${t.token} from ${t.sender}) is missing`)
           else if (!row.text?.startsWith(`${t.token} `) || row.sender !== t.sender) problem(`${p.name}: ${t.id} holds the wrong text or sender`)
         }
         for (const t of withdrawn) {
-          if (present.has(t.id!)) (report.resurrected++, problem(`${p.name}: withdrawn ${t.id} is still there`))
+          if (present.has(t.id!)) flag('resurrected', `${p.name}: withdrawn ${t.id} is still there`)
           const row = rows.find((r) => r.id === t.id)
           if (t.sender === p.name && row?.kind !== 'notice') problem(`${p.name}: no notice for its withdrawn ${t.id}`)
         }
@@ -501,7 +501,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
           const token = r.text?.split(' ')[0] ?? ''
           tokens.set(token, (tokens.get(token) ?? 0) + 1)
         }
-        for (const [token, n] of tokens) if (n > 1) (report.duplicated++, problem(`${p.name}: ${token} stored ${n} times`))
+        for (const [token, n] of tokens) if (n > 1) flag('duplicated', `${p.name}: ${token} stored ${n} times`)
         // the same conversation reads the same everywhere, and each sender's messages keep their order
         for (const r of text) {
           const key = `${p.name}|${r.c}`
@@ -517,7 +517,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       const [a, b] = c.slice(3).split(':') as [string, string]
       const seqA = orderIn.get(`${a}|${c}`) ?? []
       const seqB = orderIn.get(`${b}|${c}`) ?? []
-      if (JSON.stringify(seqA) !== JSON.stringify(seqB)) (report.reordered++, problem(`${c}: ${a} and ${b} disagree on the order`))
+      if (JSON.stringify(seqA) !== JSON.stringify(seqB)) flag('reordered', `${c}: ${a} and ${b} disagree on the order`)
       for (const sender of [a, b]) {
         const expected = sendOrder
           .get(sender)!

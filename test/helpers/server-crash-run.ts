@@ -76,6 +76,10 @@ export async function runServerCrashCampaign(server: ServerProcess, opts: Server
   const problem = (text: string) => {
     if (report.problems.length < 50) report.problems.push(text)
   }
+  const flag = (counter: 'lost' | 'duplicated' | 'resurrected' | 'outOfOrder', text: string) => {
+    report[counter]++
+    problem(text)
+  }
 
   const names = ['crash_alice', 'crash_bob', 'crash_carol']
   const senders: Account[] = []
@@ -233,15 +237,15 @@ export async function runServerCrashCampaign(server: ServerProcess, opts: Server
         if (event.kind === 'cmd') withdrawnSeen.add(event.ext.msgId)
       }
       await auditor.close()
-      for (const [id, count] of seen) if (count > 1) (report.duplicated++, problem(`${when}: ${id} ${count} times in ${name}'s log`))
+      for (const [id, count] of seen) if (count > 1) flag('duplicated', `${when}: ${id} ${count} times in ${name}'s log`)
       for (const m of messages.values()) {
         if (!members(m.conversationId).includes(name)) continue
         const present = seen.has(m.id)
-        if (m.withdrawn && present) (report.resurrected++, problem(`${when}: withdrawn ${m.id} is in ${name}'s log`))
+        if (m.withdrawn && present) flag('resurrected', `${when}: withdrawn ${m.id} is in ${name}'s log`)
         if (m.withdrawn && !withdrawnSeen.has(m.id)) problem(`${when}: no withdraw event for ${m.id} in ${name}'s log`)
         // a withdraw whose answer was lost may or may not have happened: only the final check knows
         const settled = !withdrawing.has(m.id)
-        if (!m.withdrawn && m.ts !== null && settled && !present) (report.lost++, problem(`${when}: acknowledged ${m.id} missing from ${name}'s log`))
+        if (!m.withdrawn && m.ts !== null && settled && !present) flag('lost', `${when}: acknowledged ${m.id} missing from ${name}'s log`)
         if (final && !m.withdrawn && m.ts === null) problem(`${when}: ${m.id} never acknowledged`)
       }
     }
@@ -249,7 +253,7 @@ export async function runServerCrashCampaign(server: ServerProcess, opts: Server
     for (const [sender, ids] of sendOrder) {
       const stamps = ids.map((id) => messages.get(id)!.ts).filter((ts): ts is number => ts !== null)
       for (let k = 1; k < stamps.length; k++) {
-        if (stamps[k]! <= stamps[k - 1]!) (report.outOfOrder++, problem(`${sender}'s messages ${k - 1} and ${k} out of order`))
+        if (stamps[k]! <= stamps[k - 1]!) flag('outOfOrder', `${sender}'s messages ${k - 1} and ${k} out of order`)
       }
     }
   }

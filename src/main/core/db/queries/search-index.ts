@@ -50,6 +50,17 @@ export function clearIndex(db: Database): void {
   }
 }
 
+/** Rebuild both partitions from `messages`, each entry straight into its partition by age (bulk loads). */
+export function rebuildIndexByAge(db: Database, cutoffTs: number): void {
+  db.transaction(() => {
+    clearIndex(db)
+    const copy = (p: SearchPartition, cmp: '>=' | '<') =>
+      stmt(db, `INSERT INTO ${TABLE[p]} (rowid, text) SELECT row_id, text FROM messages WHERE kind = 'text' AND ts ${cmp} ?`).run(cutoffTs)
+    copy('recent', '>=')
+    copy('archive', '<')
+  })()
+}
+
 /**
  * The rowids matching an FTS5 query in either partition (`?` twice: the same query for each).
  * A message is in exactly one partition (moves are one transaction), so the union has no duplicates.
