@@ -61,6 +61,11 @@ interface Sent {
   withdrawn: boolean
   /** Sent and withdrawn while the victim was down. */
   whileDown: boolean
+  /**
+   * The server's timestamp from its ack. Bursts are pipelined and a RATE_LIMITED frame is
+   * asked again later, so the order the server took them in, not the loop's, is the order sent.
+   */
+  ackTs?: number
 }
 
 const RESYNC_TIMEOUT_MS = 60_000
@@ -213,7 +218,10 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       requests.push(
         requestUntilTaken(device, { type: 'send', id: m.id, conversationId, text: `${sender} ${mine.length} ${m.id}` }).then((answer) => {
           if (answer?.type !== 'ack') problem(`send ${m.id} refused: ${JSON.stringify(answer)}`)
-          else report.messages++
+          else {
+            m.ackTs = answer.ts
+            report.messages++
+          }
         }),
       )
     }
@@ -283,7 +291,10 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         for (const id of text.keys()) if (!sent.has(id)) problem(`unexpected message ${id}`)
         // each conversation in the order its sender sent it
         for (const [sender, list] of bySender) {
-          const expected = list.filter((m) => !m.withdrawn).map((m) => m.id)
+          const expected = list
+            .filter((m) => !m.withdrawn)
+            .sort((a, b) => (a.ackTs ?? 0) - (b.ackTs ?? 0))
+            .map((m) => m.id)
           const actual = db
             .prepare("SELECT id FROM messages WHERE kind = 'text' AND sender = ? ORDER BY ts, id")
             .pluck()
