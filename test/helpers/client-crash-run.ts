@@ -19,6 +19,7 @@ import { startAckTap } from './ack-tap'
 import { ClientProcess } from './client-process'
 import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
 import { Rng } from './fuzz-frames'
+import { pacer } from './pace'
 import { ProtocolDevice } from './protocol-device'
 import { type ServerProcess, serverErrors } from './server-process'
 
@@ -44,8 +45,6 @@ export interface ClientCrashReport {
   appliedBeforeKills: number
   /** Messages sent and withdrawn while the victim was down. */
   withdrawnWhileDown: number
-  /** Sender frames refused as RATE_LIMITED and sent again. */
-  rateLimitedRetries: number
   lost: number
   duplicated: number
   resurrected: number
@@ -83,7 +82,6 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     withdraws: 0,
     appliedBeforeKills: 0,
     withdrawnWhileDown: 0,
-    rateLimitedRetries: 0,
     lost: 0,
     duplicated: 0,
     resurrected: 0,
@@ -115,6 +113,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
   const devices = await Promise.all(senders.map((s) => ProtocolDevice.connect(server.url, s.token)))
   if (devices.some((d) => d === null)) throw new Error('a sender could not connect')
 
+  const paces = new Map(senders.map((s) => [s.username, pacer(25, 100)]))
   const sent = new Map<string, Sent>()
   const bySender = new Map<string, Sent[]>(senders.map((s) => [s.username, []]))
   let applied = 0
@@ -128,7 +127,8 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     shown.observe(e)
   })
 
-  for (let round = 0; round < opts.kills; round++) {
+  // one failed resync fails the run: stop there, with the report, rather than time out
+  for (let round = 0; round < opts.kills && report.problems.length === 0; round++) {
     const killAfter = rng.int(1, Math.floor(opts.burst * opts.senders * 0.9))
     const appliedAtStart = applied
     const bursts = Promise.all(devices.map((d, i) => burst(d!, senders[i]!.username, opts.burst, false)))
@@ -189,7 +189,10 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
     const mine = bySender.get(sender)!
     const requests: Promise<void>[] = []
     const sentNow: Sent[] = []
+    const pace = paces.get(sender)!
     for (let k = 0; k < frames; k++) {
+      // under the per-connection budget: a refused frame would make the order sent differ from the loop's
+      await pace()
       const recent = mine.slice(-30).filter((m) => !m.withdrawn)
       const withdrawDownOnes = victimDown && sentNow.length > 0 && rng.chance(0.5)
       if ((withdrawDownOnes || rng.chance(opts.withdrawShare ?? 0.15)) && (withdrawDownOnes ? sentNow : recent).length > 0) {
@@ -198,7 +201,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
         m.withdrawn = true
         const cmdId = newId()
         requests.push(
-          requestUntilTaken(device, { type: 'cmd', id: cmdId, conversationId, chatType: 'Chat', action: REVOKE_FLAG, ext: { msgId: m.id } }).then((answer) => {
+          device.request({ type: 'cmd', id: cmdId, conversationId, chatType: 'Chat', action: REVOKE_FLAG, ext: { msgId: m.id } }).then((answer) => {
             if (answer?.type !== 'ack') problem(`withdraw of ${m.id} refused: ${JSON.stringify(answer)}`)
             else {
               report.withdraws++
@@ -216,7 +219,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       mine.push(m)
       if (victimDown) sentNow.push(m)
       requests.push(
-        requestUntilTaken(device, { type: 'send', id: m.id, conversationId, text: `${sender} ${mine.length} ${m.id}` }).then((answer) => {
+        device.request({ type: 'send', id: m.id, conversationId, text: `${sender} ${mine.length} ${m.id}` }).then((answer) => {
           if (answer?.type !== 'ack') problem(`send ${m.id} refused: ${JSON.stringify(answer)}`)
           else {
             m.ackTs = answer.ts
@@ -226,16 +229,6 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       )
     }
     await Promise.all(requests)
-  }
-
-  /** The server's answer, asking again (same frame, same id, as clients do) while it says RATE_LIMITED. */
-  async function requestUntilTaken(device: ProtocolDevice, frame: { id: string } & Record<string, unknown>) {
-    for (;;) {
-      const answer = await device.request(frame)
-      if (answer?.type !== 'error' || answer.code !== 'RATE_LIMITED') return answer
-      report.rateLimitedRetries++
-      await new Promise((r) => setTimeout(r, 200))
-    }
   }
 
   /** Until the restarted victim holds a row for every message sent so far, and text for none it had as a notice or that was withdrawn. */
@@ -264,6 +257,7 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       if (state && state.missing === 0 && state.stillText === 0) return
       if (performance.now() > deadline) {
         report.lost += state?.missing ?? 0
+        report.resurrected += state?.stillText ?? 0
         problem(`${when}: did not resync: ${JSON.stringify(state)}`)
         return
       }

@@ -19,6 +19,7 @@ import {
   type TestServer as HarnessServer,
 } from '../../src/server/test-support/harness'
 import { expectationFor, type FuzzCase, type FuzzWorld, preHelloCase, fuzzCase, Rng, unicodeText } from './fuzz-frames'
+import { pacer } from './pace'
 import { type ServerProcess, serverErrors } from './server-process'
 
 export interface CampaignOptions {
@@ -472,24 +473,6 @@ class LaneSocket {
         resolve(true)
       }
     })
-  }
-}
-
-/** Waits as needed to stay at `perSecond` (after a burst of one second's worth). */
-function pacer(perSecond: number): () => Promise<void> {
-  let tokens = perSecond
-  let updated = performance.now()
-  return async () => {
-    for (;;) {
-      const now = performance.now()
-      tokens = Math.min(perSecond, tokens + ((now - updated) / 1000) * perSecond)
-      updated = now
-      if (tokens >= 1) {
-        tokens -= 1
-        return
-      }
-      await new Promise((r) => setTimeout(r, Math.ceil(((1 - tokens) / perSecond) * 1000)))
-    }
   }
 }
 
