@@ -4,22 +4,16 @@ import {
   marker,
   message,
   openChat,
+  pairUp,
   send,
-  signUp,
-  startChat,
   storedMessages,
-  uniqueName,
 } from './parley'
 
 test('two people chat both ways, with delivery state, and each profile keeps the messages on disk', async ({
   launchClient,
 }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-
-  await startChat(alice.page, b)
+  const [a, b] = await pairUp(alice, bob)
   const hello = marker('hello bob')
   await send(alice.page, hello)
   await expect(message(alice.page, hello)).toHaveAttribute('data-mine', 'true')
@@ -50,10 +44,7 @@ test('a server restart: clients go offline, come back online, and a message type
   server,
 }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
   const before = marker('before restart')
   await send(alice.page, before)
   await openChat(bob.page, a)

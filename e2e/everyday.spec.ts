@@ -12,10 +12,10 @@ import {
   message,
   openChat,
   openMessageMenu,
+  pairUp,
   send,
   signIn,
   signUp,
-  startChat,
   uniqueName,
   withdraw,
 } from './parley'
@@ -97,10 +97,7 @@ test('a notification of a message closes when that message is withdrawn; clickin
 }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'observes the web Notification API, which only browser mode uses')
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob', { beforeLoad: observeNotifications })]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
 
   const secret = marker('notify then withdraw')
   await send(alice.page, secret)
@@ -130,10 +127,7 @@ test('search finds English and Chinese text, opens it in context, and finds noth
   launchClient,
 }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
 
   const english = marker('quarterly numbers')
   const chinese = `明天开会讨论${chineseMarker()}`
@@ -186,10 +180,7 @@ test('every quote of a withdrawn message says so, on every device, including one
   launchClient,
 }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a, b] = await pairUp(alice, bob)
 
   const original = marker('meet at the old station')
   await send(alice.page, original)
@@ -223,10 +214,7 @@ test('every quote of a withdrawn message says so, on every device, including one
 
 test('switching the language to Chinese shows withdraw notices in Chinese', async ({ launchClient }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
 
   await openSettings(bob.page)
   await bob.page.getByTestId('settings-language').selectOption('zh-CN')

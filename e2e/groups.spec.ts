@@ -19,7 +19,7 @@ import {
   PASSWORD,
   send,
   signIn,
-  signUp,
+  signUpAll,
   startChat,
   storedMessages,
   uniqueName,
@@ -117,8 +117,8 @@ test('group withdraws: by the author, by an admin with a reason, never by anothe
   server,
 }) => {
   const [alice, bob, carol] = [await launchClient('alice'), await launchClient('bob'), await launchClient('carol')]
-  const [a, b, c, d] = [uniqueName('alice'), uniqueName('bob'), uniqueName('carol'), uniqueName('dave')]
-  await Promise.all([signUp(alice.page, a), signUp(bob.page, b), signUp(carol.page, c)])
+  const [a, b, c] = await signUpAll([alice, bob, carol])
+  const d = uniqueName('dave')
   // Dave has an account and is never online until the end.
   await signUpOverHttp(server.url, d)
   const group = `Launch ${marker('crew').slice(-6)}`
@@ -198,8 +198,7 @@ test('a member removed from the group gets neither later messages nor later with
   launchClient,
 }) => {
   const [alice, bob, carol] = [await launchClient('alice'), await launchClient('bob'), await launchClient('carol')]
-  const [a, b, c] = [uniqueName('alice'), uniqueName('bob'), uniqueName('carol')]
-  await Promise.all([signUp(alice.page, a), signUp(bob.page, b), signUp(carol.page, c)])
+  const [a, b, c] = await signUpAll([alice, bob, carol])
   const group = `Crew ${marker('g').slice(-6)}`
   await createGroup(alice.page, group, [b, c])
   await openMembers(alice.page)

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, type Locator, type Page } from '@playwright/test'
+import type { Client } from './fixtures'
 
 export const PASSWORD = 'correct horse battery staple'
 
@@ -37,6 +38,28 @@ export async function signIn(page: Page, username: string): Promise<void> {
   await page.getByTestId('password').fill(PASSWORD)
   await page.getByTestId('sign-in').click()
   await expect(connectionStatus(page)).toHaveAttribute('data-state', 'online')
+}
+
+/** A launched client: its label (the base of its username) and its window. */
+export type Person = Pick<Client, 'name' | 'page'>
+
+/** Every person signs up (all at once) as a fresh user named after its label; their usernames, in order. */
+export async function signUpAll<const T extends readonly Person[]>(people: T): Promise<{ -readonly [K in keyof T]: string }> {
+  const usernames = await Promise.all(
+    people.map(async (person) => {
+      const username = uniqueName(person.name)
+      await signUp(person.page, username)
+      return username
+    }),
+  )
+  return usernames as { -readonly [K in keyof T]: string }
+}
+
+/** Alice and Bob sign up and Alice opens a chat with Bob (Bob sees it once a message arrives); their usernames. */
+export async function pairUp(alice: Person, bob: Person): Promise<[string, string]> {
+  const [a, b] = await signUpAll([alice, bob])
+  await startChat(alice.page, b)
+  return [a, b]
 }
 
 export function conversationWith(page: Page, peer: string): Locator {

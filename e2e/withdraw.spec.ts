@@ -6,11 +6,9 @@ import {
   message,
   openChat,
   openMessageMenu,
+  pairUp,
   send,
-  signUp,
-  startChat,
   storedMessages,
-  uniqueName,
   withdraw,
 } from './parley'
 
@@ -18,10 +16,7 @@ test('a withdrawn message disappears for Bob, leaves a notice, leaves no trace i
   launchClient,
 }) => {
   const [alice, bob] = [await launchClient('alice'), await launchClient('bob')]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
 
   const kept = marker('this one stays')
   const secret = marker('withdraw me')
@@ -62,10 +57,7 @@ test('once the recall window has passed, withdraw is no longer offered and the s
 }) => {
   const server = await startServer({ recallWindowSeconds: 1 })
   const [alice, bob] = [await launchClient('alice', { server }), await launchClient('bob', { server })]
-  const [a, b] = [uniqueName('alice'), uniqueName('bob')]
-  await signUp(alice.page, a)
-  await signUp(bob.page, b)
-  await startChat(alice.page, b)
+  const [a] = await pairUp(alice, bob)
 
   // 1. The UI stops offering the action when the window closes.
   const old = marker('too old')

@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { BridgeEvents, BridgeHandlers, EventName, Result } from '../../src/shared/bridge'
 import { openCore, type OpenedCore } from '../../src/main/core/core'
 import { databasePath } from '../../src/main/core/db/open'
+import { launchServer, type ServerProcess, type ServerProcessOptions } from './server-process'
 import { waitFor, type WaitOptions } from './wait'
 
 export const PASSWORD = 'integration-password'
@@ -103,6 +104,39 @@ export async function signedInClient(serverUrl: string, username: string, profil
   ok(await c.h.signIn({ username, password: PASSWORD }))
   await waitOnline(c)
   return c
+}
+
+export interface TwoClients {
+  server: ServerProcess
+  alice: TestClient
+  bob: TestClient
+  names: { alice: string; bob: string }
+  /** Their 1:1 conversation, opened by Alice. */
+  conv: string
+}
+
+/**
+ * The cast of a two-person test: a server of its own, Alice and Bob signed up on fresh
+ * profiles and online, and their 1:1 conversation opened by Alice. The caller disposes
+ * them (a test may replace a client by restarting it); a setup that fails disposes here
+ * what it had started.
+ */
+export async function twoClients(serverOptions: ServerProcessOptions = {}): Promise<TwoClients> {
+  const names = { alice: uniqueName('alice'), bob: uniqueName('bob') }
+  const server = await launchServer(serverOptions)
+  const started: TestClient[] = []
+  try {
+    const alice = await signedUpClient(server.url, names.alice)
+    started.push(alice)
+    const bob = await signedUpClient(server.url, names.bob)
+    started.push(bob)
+    const conv = ok(await alice.h.openDirect({ username: names.bob })).id
+    return { server, alice, bob, names, conv }
+  } catch (err) {
+    for (const c of started) await c.dispose()
+    await server.dispose()
+    throw err
+  }
 }
 
 /** Reconnecting after a server restart may wait out a backoff of up to 15 s. */

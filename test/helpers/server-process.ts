@@ -1,8 +1,10 @@
 /**
- * The real chat server as ONE child process (`node --import tsx src/server/cli.ts`, no
- * tsx wrapper process in between), so the fault runs can SIGKILL exactly the server and
- * read its memory from /proc. Restarts reuse the port and the data directory, so clients
- * reconnect to the same URL and find the same database.
+ * The real chat server, for the integration and fault tests, as ONE child process
+ * (`node --import tsx src/server/cli.ts`, no tsx wrapper process in between), so a test
+ * can SIGKILL exactly the server and read its memory from /proc. It is ready when it
+ * prints its one stdout line; its stderr is kept for failure reports. Restarts reuse the
+ * port and the data directory, so clients reconnect to the same URL and find the same
+ * database.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -54,7 +56,7 @@ process.once('exit', () => {
 
 export async function launchServer(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
   const ownsDir = opts.dataDir === undefined
-  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parley-faults-server-'))
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parley-test-server-'))
   let child: ChildProcess | null = null
   let logText = ''
   let url = ''

@@ -12,27 +12,24 @@ import {
   PASSWORD,
   RECONNECT_TIMEOUT_MS,
   signedInClient,
-  signedUpClient,
   storedMessages,
-  uniqueName,
+  twoClients,
   waitOnline,
   type TestClient,
+  type TwoClients,
 } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import type { ServerProcess } from '../helpers/server-process'
 import { waitFor } from '../helpers/wait'
 
-let server: TestServer
+let server: ServerProcess
 let alice: TestClient
 let bob: TestClient
 let conv: string
-const names = { alice: uniqueName('alice'), bob: uniqueName('bob') }
+let names: TwoClients['names']
 const extra: TestClient[] = []
 
 beforeAll(async () => {
-  server = await startServer()
-  alice = await signedUpClient(server.url, names.alice)
-  bob = await signedUpClient(server.url, names.bob)
-  conv = ok(await alice.h.openDirect({ username: names.bob })).id
+  ;({ server, alice, bob, names, conv } = await twoClients())
   expect(conv).toBe(directConversationId(names.alice, names.bob))
 })
 
@@ -128,7 +125,7 @@ describe('1:1 chat against the real server', () => {
     const bobQueued = await send(bob, 'queued from bob')
     expect(outboxSize(alice.profileDir)).toBe(queued.length)
 
-    await server.restart()
+    await server.start()
     await waitOnline(alice)
     await waitOnline(bob)
     await waitForTexts(bob, queued, RECONNECT_TIMEOUT_MS)
@@ -151,7 +148,7 @@ describe('1:1 chat against the real server', () => {
     expect(ok(await alice.h.getSession({})).user).toBe(names.alice)
     expect(outboxSize(alice.profileDir)).toBe(1)
 
-    await server.restart()
+    await server.start()
     await waitOnline(alice)
     await waitForTexts(bob, ['written before the restart'], RECONNECT_TIMEOUT_MS)
     await waitFor(() => outboxSize(alice.profileDir) === 0)

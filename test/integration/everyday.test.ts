@@ -8,25 +8,24 @@ import {
   ok,
   signedInClient,
   signedUpClient,
+  twoClients,
   uniqueName,
   type TestClient,
+  type TwoClients,
 } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import type { ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker } from '../helpers/trace'
 import { waitFor } from '../helpers/wait'
 
-let server: TestServer
+let server: ServerProcess
 let alice: TestClient
 let bob: TestClient
 let conv: string
-const names = { alice: uniqueName('alice'), bob: uniqueName('bob') }
+let names: TwoClients['names']
 const extra: TestClient[] = []
 
 beforeAll(async () => {
-  server = await startServer()
-  alice = await signedUpClient(server.url, names.alice)
-  bob = await signedUpClient(server.url, names.bob)
-  conv = ok(await alice.h.openDirect({ username: names.bob })).id
+  ;({ server, alice, bob, names, conv } = await twoClients())
 })
 
 afterAll(async () => {

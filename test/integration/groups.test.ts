@@ -18,10 +18,10 @@ import {
   uniqueName,
   type TestClient,
 } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import { launchServer, type ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker, traceOf } from '../helpers/trace'
 
-let server: TestServer
+let server: ServerProcess
 const names = {
   alice: uniqueName('alice'),
   bob: uniqueName('bob'),
@@ -40,7 +40,7 @@ const withdrawnTexts: string[] = []
 const keptTexts: string[] = []
 
 beforeAll(async () => {
-  server = await startServer()
+  server = await launchServer()
   ;[alice, bob, carol, dave, erin] = await Promise.all([
     signedUpClient(server.url, names.alice),
     signedUpClient(server.url, names.bob),

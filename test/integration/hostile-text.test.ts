@@ -5,20 +5,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { dispatchInvoke, type MessageView, type Result } from '../../src/shared/bridge'
 import { HOSTILE_TEXTS } from '../fixtures/hostile-texts'
-import { ok, signedUpClient, storedMessage, uniqueName, type TestClient } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import { ok, storedMessage, twoClients, type TestClient } from '../helpers/client'
+import type { ServerProcess } from '../helpers/server-process'
 import { waitFor } from '../helpers/wait'
 
-let server: TestServer
+let server: ServerProcess
 let alice: TestClient
 let bob: TestClient
 let conversationId: string
 
 beforeAll(async () => {
-  server = await startServer()
-  alice = await signedUpClient(server.url, uniqueName('alice'))
-  bob = await signedUpClient(server.url, uniqueName('bob'))
-  conversationId = ok(await alice.h.openDirect({ username: ok(await bob.h.getSession({})).user! })).id
+  ;({ server, alice, bob, conv: conversationId } = await twoClients())
 })
 
 afterAll(async () => {

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getMessage } from '../../src/main/core/db/queries/messages'
-import { ok, readProfile, signedUpClient, uniqueName, type Recorded, type TestClient } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import { ok, readProfile, twoClients, type Recorded, type TestClient } from '../helpers/client'
+import type { ServerProcess } from '../helpers/server-process'
 import { waitFor } from '../helpers/wait'
 
 const ROUNDS = 200
@@ -17,14 +17,13 @@ const ROUNDS = 200
  */
 const ROUND_PERIOD_MS = 110
 
-let server: TestServer
+let server: ServerProcess
 let alice: TestClient
 let bob: TestClient
+let conv: string
 
 beforeAll(async () => {
-  server = await startServer()
-  alice = await signedUpClient(server.url, uniqueName('alice'))
-  bob = await signedUpClient(server.url, uniqueName('bob'))
+  ;({ server, alice, bob, conv } = await twoClients())
 })
 
 afterAll(async () => {
@@ -49,7 +48,6 @@ function summary(samples: number[]) {
 
 describe('latency', () => {
   it(`measures ${ROUNDS} deliveries and ${ROUNDS} withdraws end to end`, { timeout: 180_000 }, async () => {
-    const conv = ok(await alice.h.openDirect({ username: ok(await bob.h.getSession({})).user! })).id
     // Bob's events, by message id, stamped when his core emitted them.
     const added = new Map<string, number>()
     const withdrawn = new Map<string, number>()

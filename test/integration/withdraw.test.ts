@@ -14,29 +14,27 @@ import {
   readProfile,
   RECONNECT_TIMEOUT_MS,
   signedInClient,
-  signedUpClient,
   startClient,
   storedMessage,
+  twoClients,
   uniqueName,
   waitOnline,
   type TestClient,
+  type TwoClients,
 } from '../helpers/client'
-import { startServer, type TestServer } from '../helpers/server'
+import type { ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker, traceOf } from '../helpers/trace'
 import { waitFor } from '../helpers/wait'
 
-let server: TestServer
+let server: ServerProcess
 let alice: TestClient
 let bob: TestClient
 let conv: string
-const names = { alice: uniqueName('alice'), bob: uniqueName('bob') }
+let names: TwoClients['names']
 const extra: TestClient[] = []
 
 beforeAll(async () => {
-  server = await startServer()
-  alice = await signedUpClient(server.url, names.alice)
-  bob = await signedUpClient(server.url, names.bob)
-  conv = ok(await alice.h.openDirect({ username: names.bob })).id
+  ;({ server, alice, bob, names, conv } = await twoClients())
 })
 
 afterEach(async () => {
@@ -211,7 +209,7 @@ describe('withdraw against the real server', () => {
     expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'cancelled' })
     expect(outboxSize(alice.profileDir)).toBe(0)
 
-    await server.restart()
+    await server.start()
     await waitOnline(alice)
     await waitOnline(bob)
     // Alice's outbox is ordered: had it gone out, it would arrive before this.
@@ -226,12 +224,8 @@ describe('withdraw against the real server', () => {
 
 describe('withdraw window', () => {
   it('after the window the server refuses with RECALL_TIME_LIMIT and both copies stay', async () => {
-    const shortWindow = await startServer({ recallWindowSeconds: 1 })
-    const a = await signedUpClient(shortWindow.url, uniqueName('alice'))
-    const b = await signedUpClient(shortWindow.url, uniqueName('bob'))
+    const { server: shortWindow, alice: a, bob: b, conv: c } = await twoClients({ args: ['--recall-window-seconds', '1'] })
     try {
-      const peer = ok(await b.h.getSession({})).user!
-      const c = ok(await a.h.openDirect({ username: peer })).id
       const m = ok(await a.h.sendMessage({ conversationId: c, text: 'too late to take back' }))
       await b.waitForEvent('message:added', (e) => e.message.id === m.id)
       const stored = await waitFor(() => {
