@@ -16,7 +16,7 @@ import type { ChatContext } from './context'
 import { errorFrame, parseClientFrame, peekId } from './frames'
 import { acknowledge, lookupUser, sendMessage } from './messaging'
 import { type BucketLimits, type KeyedRateLimiter, TokenBucket } from './rate-limit'
-import type { SessionRecord } from './store/types'
+import type { SessionRecord, StoredEvent } from './store/types'
 import { withdrawMessage } from './withdraw'
 import { handleGroupFrame } from './groups'
 
@@ -44,6 +44,8 @@ export interface ConnectionDeps {
 /** Stop reading the socket while this many frames wait, resume below the low mark. */
 const PAUSE_AT = 64
 const RESUME_AT = 16
+/** Live events stop going straight out while this much is unsent: a slow reader then gets the log a page at a time. */
+const LIVE_BUFFER_LIMIT = 1 << 20
 
 export class Connection {
   readonly id = newId()
@@ -61,6 +63,8 @@ export class Connection {
   /** Highest seq written to this socket (starts at the device's cursor). */
   private sentSeq = 0
   private pullScheduled = false
+  /** A read of the log is under way: live events wait for it (they may be in the page it returns). */
+  private pulling = false
   private alive = true
   private readonly frameBucket: TokenBucket
   private readonly helloTimer: NodeJS.Timeout
@@ -256,7 +260,9 @@ export class Connection {
   private onBusMessage(message: BusMessage): void {
     switch (message.kind) {
       case 'events':
-        if (this.open && this.greeted && message.seq > this.sentSeq) this.schedulePull()
+        if (this.open && this.greeted && message.seq > this.sentSeq && !this.sendLive(message.events)) {
+          this.schedulePull()
+        }
         return
       case 'sessions-revoked':
         if (message.sessionIds.includes(this.session.id)) this.revoke()
@@ -271,9 +277,21 @@ export class Connection {
   }
 
   /**
-   * Bus messages only say "there is more"; the events themselves are read from the log
-   * in seq order, so notifications that arrive late, twice or out of order are harmless.
+   * Events just committed go straight to the socket when they continue exactly where it
+   * is and nothing is being read from the log: most deliveries then cost no read of what
+   * the writer had in hand. Anything else (a gap, a late or repeated notification, a
+   * replay under way, a slow reader) returns false and the log is read instead.
    */
+  private sendLive(events: readonly StoredEvent[] | undefined): boolean {
+    if (!events || this.pulling || this.pullScheduled) return false
+    if (this.ws.readyState !== WebSocket.OPEN || this.ws.bufferedAmount > LIVE_BUFFER_LIMIT) return false
+    if (!events.every((e, i) => e.seq === this.sentSeq + 1 + i)) return false
+    for (const { seq, event } of events) this.send({ type: 'event', seq, event })
+    this.sentSeq = events[events.length - 1]!.seq
+    return true
+  }
+
+  /** The log is read in seq order, so notifications that arrive late, twice or out of order are harmless. */
   private schedulePull(): void {
     if (this.pullScheduled) return
     this.pullScheduled = true
@@ -282,14 +300,19 @@ export class Connection {
 
   private async deliverPending(): Promise<void> {
     this.pullScheduled = false
-    const { store } = this.deps.ctx
-    const { replayPageSize } = this.deps.config
-    while (this.open && this.greeted) {
-      const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
-      if (page.length === 0) return
-      this.sentSeq = page[page.length - 1]!.seq
-      await this.sendAll(page.map(({ seq, event }): ServerFrame => ({ type: 'event', seq, event })))
-      if (page.length < replayPageSize) return
+    this.pulling = true
+    try {
+      const { store } = this.deps.ctx
+      const { replayPageSize } = this.deps.config
+      while (this.open && this.greeted) {
+        const page = await store.eventsAfter(this.session.username, this.sentSeq, replayPageSize)
+        if (page.length === 0) return
+        this.sentSeq = page[page.length - 1]!.seq
+        await this.sendAll(page.map(({ seq, event }): ServerFrame => ({ type: 'event', seq, event })))
+        if (page.length < replayPageSize) return
+      }
+    } finally {
+      this.pulling = false
     }
   }
 

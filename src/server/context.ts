@@ -1,6 +1,6 @@
 import { logger } from '../shared/log'
 import type { Bus } from './bus/types'
-import type { ChatStore, Delivery, SessionRecord } from './store/types'
+import type { ChatStore, Delivery, SessionRecord, StoredEvent } from './store/types'
 
 const log = logger('server.fanout')
 
@@ -18,17 +18,23 @@ export interface ChatContext {
 export type Actor = Pick<SessionRecord, 'username' | 'deviceId'>
 
 /**
- * Wakes the connections of every user who got new events. The events are already
+ * Hands each user's new events to that user's connections. The events are already
  * committed, so a failed publish only delays delivery until the next connect.
  */
 export async function publishDeliveries(bus: Bus, deliveries: readonly Delivery[]): Promise<void> {
-  const highest = new Map<string, number>()
-  for (const { username, seq } of deliveries) highest.set(username, Math.max(seq, highest.get(username) ?? 0))
+  const byUser = new Map<string, StoredEvent[]>()
+  for (const { username, seq, event } of deliveries) {
+    const events = byUser.get(username)
+    if (events) events.push({ seq, event })
+    else byUser.set(username, [{ seq, event }])
+  }
   await Promise.all(
-    [...highest].map(([username, seq]) =>
-      bus.publish(username, { kind: 'events', seq }).catch((err: unknown) => {
+    [...byUser].map(([username, events]) => {
+      events.sort((a, b) => a.seq - b.seq)
+      const seq = events[events.length - 1]!.seq
+      return bus.publish(username, { kind: 'events', seq, events }).catch((err: unknown) => {
         log.error({ err, username, seq }, 'publishing events failed; delivery waits for the next connect')
-      }),
-    ),
+      })
+    }),
   )
 }

@@ -38,10 +38,9 @@ export interface StoredEvent {
   event: ServerEvent
 }
 
-/** An event appended to `username`'s log at `seq`: tells fan-out whom to wake up. */
-export interface Delivery {
+/** An event appended to `username`'s log at `seq`: what fan-out sends to that user's devices. */
+export interface Delivery extends StoredEvent {
   username: string
-  seq: number
 }
 
 /** What the server knows of a message in history (the text is never needed to decide anything). */

@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3'
 import type { AckResult, Delivery } from '../types'
-import { appendEvent, lastSeq, nextTimestamp } from './log'
+import { appendEvent, lastSeq, nextTimestamp, receiptEvent } from './log'
 import { selectDeviceCursor } from './accounts'
 import { prepare } from './statements'
 
 /** Messages from others in (afterSeq, upToSeq] of this user's log that nobody received yet. */
 const UNDELIVERED_FROM_OTHERS = `
-  SELECT m.id, m.sender
+  SELECT m.id, m.sender, m.conversation_id
   FROM events e JOIN messages m ON m.id = e.ref_id
   WHERE e.username = ? AND e.seq > ? AND e.seq <= ? AND e.kind = 'message'
     AND m.sender <> ? AND m.delivered_at IS NULL
@@ -31,6 +31,7 @@ export function ackDevice(
   const undelivered = prepare(db, UNDELIVERED_FROM_OTHERS).all(ack.username, previous, cursor, ack.username) as {
     id: string
     sender: string
+    conversation_id: string
   }[]
   if (undelivered.length === 0) return { cursor, deliveries: [] }
 
@@ -38,7 +39,7 @@ export function ackDevice(
   const markDelivered = prepare(db, 'UPDATE messages SET delivered_at = ? WHERE id = ?')
   const deliveries: Delivery[] = undelivered.map((message) => {
     markDelivered.run(deliveredAt, message.id)
-    return appendEvent(db, message.sender, 'receipt', message.id)
+    return appendEvent(db, message.sender, receiptEvent(message.id, message.conversation_id, deliveredAt))
   })
   return { cursor, deliveries }
 }

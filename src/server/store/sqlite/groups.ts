@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { GroupMember, GroupRoster } from '../../../shared/protocol'
+import type { GroupChange, GroupEvent, GroupMember, GroupRoster } from '../../../shared/protocol'
 import type { Role } from '../../../shared/recall'
 import type {
   CreateGroupResult,
@@ -9,7 +9,7 @@ import type {
   GroupRecord,
   NewGroup,
 } from '../types'
-import { appendEvent, nextTimestamp } from './log'
+import { appendEvent, groupEvent, nextTimestamp } from './log'
 import { prepare } from './statements'
 
 interface GroupEventRow {
@@ -98,10 +98,11 @@ function repeatOf(
   return isIdTaken(db, opId) ? { kind: 'id-conflict' } : null
 }
 
+/** Stores the change and returns it as the log's event. */
 function insertGroupEvent(
   db: Database.Database,
-  event: GroupEventRecord & { change: unknown; roster: GroupRoster },
-): void {
+  event: GroupEventRecord & { change: GroupChange; roster: GroupRoster },
+): GroupEvent {
   prepare(db, 'INSERT INTO group_events (id, conversation_id, actor, ts, change, roster) VALUES (?, ?, ?, ?, ?, ?)').run(
     event.id,
     event.conversationId,
@@ -110,6 +111,7 @@ function insertGroupEvent(
     JSON.stringify(event.change),
     JSON.stringify(event.roster),
   )
+  return groupEvent(event)
 }
 
 /** Call inside a transaction. */
@@ -130,7 +132,7 @@ export function createGroup(db: Database.Database, group: NewGroup): CreateGroup
     'INSERT INTO group_members (conversation_id, username, role, joined_at) VALUES (?, ?, ?, ?)',
   )
   for (const member of group.members) insertMember.run(group.conversationId, member.username, member.role, ts)
-  insertGroupEvent(db, {
+  const event = insertGroupEvent(db, {
     id: group.opId,
     conversationId: group.conversationId,
     actor: group.actor,
@@ -138,7 +140,7 @@ export function createGroup(db: Database.Database, group: NewGroup): CreateGroup
     change: { type: 'created' },
     roster: { name: group.name, members: selectMembers(db, group.conversationId) },
   })
-  const deliveries = group.members.map((m) => appendEvent(db, m.username, 'group', group.opId))
+  const deliveries = group.members.map((m) => appendEvent(db, m.username, event))
   return { kind: 'created', ts, deliveries }
 }
 
@@ -163,7 +165,7 @@ export function changeGroup(db: Database.Database, request: GroupChangeRequest):
   for (const [username, role] of after) if (!before.has(username)) insert.run(request.conversationId, username, role, ts)
   prepare(db, 'UPDATE groups SET version = version + 1 WHERE conversation_id = ?').run(request.conversationId)
 
-  insertGroupEvent(db, {
+  const event = insertGroupEvent(db, {
     id: request.opId,
     conversationId: request.conversationId,
     actor: request.actor,
@@ -171,6 +173,6 @@ export function changeGroup(db: Database.Database, request: GroupChangeRequest):
     change: request.change,
     roster: { name: group.name, members: selectMembers(db, request.conversationId) },
   })
-  const deliveries = request.audience.map((username) => appendEvent(db, username, 'group', request.opId))
+  const deliveries = request.audience.map((username) => appendEvent(db, username, event))
   return { kind: 'changed', ts, deliveries }
 }

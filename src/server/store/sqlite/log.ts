@@ -3,12 +3,21 @@
  * tombstone instead of copying it, so deleting a message row removes its text everywhere.
  */
 import type Database from 'better-sqlite3'
-import type { ChatType, GroupChange, GroupRoster } from '../../../shared/protocol'
+import type {
+  ChatType,
+  CmdEvent,
+  GroupChange,
+  GroupEvent,
+  GroupRoster,
+  MessageEvent,
+  ReceiptEvent,
+  ServerEvent,
+} from '../../../shared/protocol'
 import { REVOKE_FLAG } from '../../../shared/protocol'
-import type { Delivery, StoredEvent } from '../types'
+import type { Delivery, GroupEventRecord, StoredEvent, TombstoneRecord } from '../types'
 import { prepare } from './statements'
 
-export type EventKind = 'message' | 'receipt' | 'cmd' | 'group'
+export type EventKind = ServerEvent['kind']
 
 /** Unique, increasing server timestamps: max(now, last + 1), persisted with the transaction. */
 export function nextTimestamp(db: Database.Database, now: number): number {
@@ -18,7 +27,63 @@ export function nextTimestamp(db: Database.Database, now: number): number {
   return row.last_ts
 }
 
-export function appendEvent(db: Database.Database, username: string, kind: EventKind, refId: string): Delivery {
+// The events a log entry stands for, built the same way when it is appended (for live
+// fan-out) and when it is read back (replay).
+
+export const messageEvent = (m: {
+  id: string
+  conversationId: string
+  sender: string
+  ts: number
+  text: string
+  replyTo: string | null
+}): MessageEvent => ({
+  kind: 'message',
+  id: m.id,
+  conversationId: m.conversationId,
+  from: m.sender,
+  ts: m.ts,
+  text: m.text,
+  ...(m.replyTo === null ? {} : { replyTo: m.replyTo }),
+})
+
+export const receiptEvent = (msgId: string, conversationId: string, deliveredAt: number): ReceiptEvent => ({
+  kind: 'receipt',
+  msgId,
+  conversationId,
+  state: 'delivered',
+  ts: deliveredAt,
+})
+
+export const cmdEvent = (t: TombstoneRecord): CmdEvent => ({
+  kind: 'cmd',
+  id: t.cmdId,
+  conversationId: t.conversationId,
+  chatType: t.chatType,
+  from: t.withdrawnBy,
+  ts: t.withdrawnAt,
+  action: REVOKE_FLAG,
+  ext: t.reason === null ? { msgId: t.msgId } : { msgId: t.msgId, reason: t.reason },
+  target: { from: t.author, ts: t.messageTs },
+})
+
+export const groupEvent = (g: GroupEventRecord & { change: GroupChange; roster: GroupRoster }): GroupEvent => ({
+  kind: 'group',
+  id: g.id,
+  conversationId: g.conversationId,
+  from: g.actor,
+  ts: g.ts,
+  change: g.change,
+  group: g.roster,
+})
+
+/** What a log entry points at: the message for `message` and `receipt`, the cmd or group event otherwise. */
+function refIdOf(event: ServerEvent): string {
+  return event.kind === 'receipt' ? event.msgId : event.id
+}
+
+/** Appends `event` to `username`'s log; the delivery carries it, so fan-out need not read it back. */
+export function appendEvent(db: Database.Database, username: string, event: ServerEvent): Delivery {
   const row = prepare(db, 'UPDATE users SET last_seq = last_seq + 1 WHERE username = ? RETURNING last_seq').get(
     username,
   ) as { last_seq: number } | undefined
@@ -26,10 +91,10 @@ export function appendEvent(db: Database.Database, username: string, kind: Event
   prepare(db, 'INSERT INTO events (username, seq, kind, ref_id) VALUES (?, ?, ?, ?)').run(
     username,
     row.last_seq,
-    kind,
-    refId,
+    event.kind,
+    refIdOf(event),
   )
-  return { username, seq: row.last_seq }
+  return { username, seq: row.last_seq, event }
 }
 
 export function lastSeq(db: Database.Database, username: string): number {
@@ -99,65 +164,50 @@ export function selectEventsAfter(
 }
 
 function toStoredEvent(username: string, row: EventRow): StoredEvent {
+  const event = eventOf(row)
+  // withdraws delete events together with what they point at, so this is corruption, not a race
+  if (!event) throw new Error(`event ${username}/${row.seq} (${row.kind}) points at nothing`)
+  return { seq: row.seq, event }
+}
+
+function eventOf(row: EventRow): ServerEvent | null {
   switch (row.kind) {
     case 'message':
-      if (row.m_id === null) break
-      return {
-        seq: row.seq,
-        event: {
-          kind: 'message',
-          id: row.m_id,
-          conversationId: row.m_conversation_id,
-          from: row.m_sender,
-          ts: row.m_ts,
-          text: row.m_text,
-          ...(row.m_reply_to === null ? {} : { replyTo: row.m_reply_to }),
-        },
-      }
+      if (row.m_id === null) return null
+      return messageEvent({
+        id: row.m_id,
+        conversationId: row.m_conversation_id,
+        sender: row.m_sender,
+        ts: row.m_ts,
+        text: row.m_text,
+        replyTo: row.m_reply_to,
+      })
     case 'receipt':
-      if (row.m_id === null || row.m_delivered_at === null) break
-      return {
-        seq: row.seq,
-        event: {
-          kind: 'receipt',
-          msgId: row.m_id,
-          conversationId: row.m_conversation_id,
-          state: 'delivered',
-          ts: row.m_delivered_at,
-        },
-      }
+      if (row.m_id === null || row.m_delivered_at === null) return null
+      return receiptEvent(row.m_id, row.m_conversation_id, row.m_delivered_at)
     case 'cmd':
-      if (row.t_msg_id === null) break
-      return {
-        seq: row.seq,
-        event: {
-          kind: 'cmd',
-          id: row.t_cmd_id,
-          conversationId: row.t_conversation_id,
-          chatType: row.t_chat_type,
-          from: row.t_withdrawn_by,
-          ts: row.t_withdrawn_at,
-          action: REVOKE_FLAG,
-          ext: row.t_reason === null ? { msgId: row.t_msg_id } : { msgId: row.t_msg_id, reason: row.t_reason },
-          target: { from: row.t_author, ts: row.t_message_ts },
-        },
-      }
+      if (row.t_msg_id === null) return null
+      return cmdEvent({
+        msgId: row.t_msg_id,
+        conversationId: row.t_conversation_id,
+        author: row.t_author,
+        messageTs: row.t_message_ts,
+        withdrawnBy: row.t_withdrawn_by,
+        withdrawnAt: row.t_withdrawn_at,
+        cmdId: row.t_cmd_id,
+        chatType: row.t_chat_type,
+        reason: row.t_reason,
+      })
     case 'group':
-      if (row.g_id === null) break
-      return {
-        seq: row.seq,
-        event: {
-          kind: 'group',
-          id: row.g_id,
-          conversationId: row.g_conversation_id,
-          from: row.g_actor,
-          ts: row.g_ts,
-          // written by this store from validated values
-          change: JSON.parse(row.g_change) as GroupChange,
-          group: JSON.parse(row.g_roster) as GroupRoster,
-        },
-      }
+      if (row.g_id === null) return null
+      return groupEvent({
+        id: row.g_id,
+        conversationId: row.g_conversation_id,
+        actor: row.g_actor,
+        ts: row.g_ts,
+        // written by this store from validated values
+        change: JSON.parse(row.g_change) as GroupChange,
+        roster: JSON.parse(row.g_roster) as GroupRoster,
+      })
   }
-  // withdraws delete events together with what they point at, so this is corruption, not a race
-  throw new Error(`event ${username}/${row.seq} (${row.kind}) points at nothing`)
 }

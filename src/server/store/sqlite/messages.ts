@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import type { ChatType } from '../../../shared/protocol'
 import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
 import { isCurrentVersion, isGroupEventId } from './groups'
-import { appendEvent, deleteMessageEvents, nextTimestamp } from './log'
+import { appendEvent, cmdEvent, deleteMessageEvents, messageEvent, nextTimestamp } from './log'
 import { prepare } from './statements'
 
 interface MessageRow {
@@ -98,7 +98,8 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
     message.text,
     message.replyTo ?? null,
   )
-  const deliveries = message.members.map((member) => appendEvent(db, member, 'message', message.id))
+  const event = messageEvent({ ...message, ts, replyTo: message.replyTo ?? null })
+  const deliveries = message.members.map((member) => appendEvent(db, member, event))
   return { kind: 'appended', ts, deliveries }
 }
 
@@ -140,6 +141,7 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
     record.chatType,
     record.reason,
   )
-  const deliveries = request.members.map((member) => appendEvent(db, member, 'cmd', request.cmdId))
+  const event = cmdEvent(record)
+  const deliveries = request.members.map((member) => appendEvent(db, member, event))
   return { kind: 'withdrawn', tombstone: record, deliveries }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
+import type { Delivery, StoredEvent } from '../types'
 import { SqliteStore } from './sqlite-store'
 
 let dir: string
@@ -81,13 +82,36 @@ describe('SqliteStore', () => {
     expect(tombstone).toMatchObject({ msgId: id, author: 'alice', withdrawnBy: 'alice', reason: 'typo' })
   })
 
+  it('hands fan-out exactly the events the log reads back, for every kind', async () => {
+    await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 2), username: 'bob', deviceId: 'phone', createdAt: 1 })
+    const deliveries: Delivery[] = []
+    const keep = (result: object) => {
+      if ('deliveries' in result) deliveries.push(...(result.deliveries as Delivery[]))
+    }
+    const first = newId()
+    keep(await store.appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
+    keep(await store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
+    keep(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
+    keep(await store.withdrawMessage({ msgId: first, conversationId: ab, by: 'alice', cmdId: newId(), chatType: 'Chat', reason: 'oops', members: ['alice', 'bob'], now: 4 }))
+    keep(await store.createGroup({ opId: newId(), conversationId: 'g:' + newId(), name: 'g', members: [{ username: 'alice', role: 'owner' }, { username: 'bob', role: 'member' }], actor: 'alice', now: 5 }))
+
+    for (const user of ['alice', 'bob']) {
+      const live = deliveries.filter((d) => d.username === user).map(({ seq, event }) => ({ seq, event }))
+      // the withdraw removed the first message's events from both logs; everything else is read back as handed out
+      const withdrawn = ({ event: e }: StoredEvent) =>
+        (e.kind === 'message' && e.id === first) || (e.kind === 'receipt' && e.msgId === first)
+      expect(await store.eventsAfter(user, 0, 100)).toEqual(live.filter((e) => !withdrawn(e)))
+    }
+    expect(new Set(deliveries.map((d) => d.event.kind))).toEqual(new Set(['message', 'receipt', 'cmd', 'group']))
+  })
+
   it('moves cursors forward only and creates each receipt once', async () => {
     await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 })
     await append('one')
     await append('two')
     const ack = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
     expect(ack.cursor).toBe(2)
-    expect(ack.deliveries).toEqual([{ username: 'alice', seq: 3 }, { username: 'alice', seq: 4 }])
+    expect(ack.deliveries).toMatchObject([{ username: 'alice', seq: 3 }, { username: 'alice', seq: 4 }])
     expect(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
     // another device of bob acknowledging the same messages: no new receipts
     expect((await store.ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
