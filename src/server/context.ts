@@ -20,16 +20,21 @@ export type Actor = Pick<SessionRecord, 'username' | 'deviceId'>
 /**
  * Hands each user's new events to that user's connections. The events are already
  * committed, so a failed publish only delays delivery until the next connect.
+ *
+ * The actor's own devices come last: the others are waiting for the news (a withdrawn
+ * message is on their screens), while the actor's device has it already and gets its
+ * answer right after.
  */
-export async function publishDeliveries(bus: Bus, deliveries: readonly Delivery[]): Promise<void> {
+export async function publishDeliveries(bus: Bus, deliveries: readonly Delivery[], actor: string): Promise<void> {
   const byUser = new Map<string, StoredEvent[]>()
   for (const { username, seq, event } of deliveries) {
     const events = byUser.get(username)
     if (events) events.push({ seq, event })
     else byUser.set(username, [{ seq, event }])
   }
+  const users = [...byUser].sort(([a], [b]) => Number(a === actor) - Number(b === actor))
   await Promise.all(
-    [...byUser].map(([username, events]) => {
+    users.map(([username, events]) => {
       events.sort((a, b) => a.seq - b.seq)
       const seq = events[events.length - 1]!.seq
       return bus.publish(username, { kind: 'events', seq, events }).catch((err: unknown) => {

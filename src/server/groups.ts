@@ -43,8 +43,8 @@ async function createGroup(
   })
   switch (result.kind) {
     case 'created':
+      await publishDeliveries(ctx.bus, result.deliveries, actor.username)
       log.info({ conversationId: op.conversationId, actor: actor.username, members: members.length }, 'group created')
-      await publishDeliveries(ctx.bus, result.deliveries)
       return ackFrame(opId, result.ts)
     case 'duplicate':
       return ackFrame(opId, result.ts, true)
@@ -90,8 +90,8 @@ async function changeGroup(ctx: ChatContext, actor: Actor, opId: string, op: Cha
   })
   switch (result.kind) {
     case 'changed':
+      await publishDeliveries(ctx.bus, result.deliveries, actor.username)
       log.info({ conversationId, actor: actor.username, change: plan.change.type }, 'group changed')
-      await publishDeliveries(ctx.bus, result.deliveries)
       return ackFrame(opId, result.ts)
     case 'duplicate':
       return ackFrame(opId, result.ts, true)

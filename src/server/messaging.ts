@@ -23,7 +23,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
       if (attempt < STALE_ROSTER_ATTEMPTS) return sendMessage(ctx, actor, frame, attempt + 1)
       throw new Error(`group ${frame.conversationId} kept changing; send not stored`)
     case 'appended':
-      await publishDeliveries(ctx.bus, result.deliveries)
+      await publishDeliveries(ctx.bus, result.deliveries, actor.username)
       return ackFrame(frame.id, result.ts)
     case 'duplicate':
       return ackFrame(frame.id, result.ts, true)
@@ -37,7 +37,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
 /** Cumulative ack from a device; first deliveries produce receipts for their senders. */
 export async function acknowledge(ctx: ChatContext, actor: Actor, seq: number): Promise<void> {
   const { deliveries } = await ctx.store.ackDevice({ ...actor, seq, now: ctx.now() })
-  await publishDeliveries(ctx.bus, deliveries)
+  await publishDeliveries(ctx.bus, deliveries, actor.username)
 }
 
 export async function lookupUser(

@@ -71,8 +71,8 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
       if (attempt < STALE_ROSTER_ATTEMPTS) return withdrawMessage(ctx, actor, frame, attempt + 1)
       throw new Error(`group ${conversationId} kept changing; withdraw not applied`)
     case 'withdrawn':
+      await publishDeliveries(ctx.bus, result.deliveries, actor.username)
       log.info({ conversationId, msgId, actor: actor.username, as: decision.as }, 'message withdrawn')
-      await publishDeliveries(ctx.bus, result.deliveries)
       return ackFrame(cmdId, result.tombstone.withdrawnAt)
     case 'already-withdrawn':
       return answerRepeat(ctx, actor, access.role, frame, result.tombstone)
