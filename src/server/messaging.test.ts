@@ -109,6 +109,28 @@ describe('delivery', () => {
     await Promise.all([client.close(), aliceClient.close()])
   }, 30_000)
 
+  it('gives a device that connects while messages keep coming each event once, in seq order (replay and live together)', async () => {
+    // a sender of its own: the account's frame budget is not shared with the other tests
+    const [judy, ivan] = await Promise.all([signUp(server, 'judy'), signUp(server, 'ivan')])
+    const ai = directConversationId('ivan', 'judy')
+    const judyClient = await TestClient.connect(server, judy)
+    const ids = Array.from({ length: 200 }, () => newId())
+    const send = (from: number, to: number) => {
+      for (const id of ids.slice(from, to)) judyClient.send({ type: 'send', id, conversationId: ai, text: `stream ${id}` })
+    }
+    send(0, 100)
+    await judyClient.reply(ids[99]!, 20_000)
+    // the rest goes out while ivan's device reads its backlog: some events reach it live, some by replay
+    send(100, 200)
+    const { client, events } = await drain(ivan, ids.length)
+    expect(events.map((e) => e.seq)).toEqual(ids.map((_, i) => i + 1))
+    expect(events.map((e) => e.event.kind === 'message' && e.event.id)).toEqual(ids)
+    await judyClient.reply(ids.at(-1)!, 20_000)
+    await client.sync()
+    expect(client.pending.filter((f) => f.type === 'event')).toEqual([])
+    await Promise.all([client.close(), judyClient.close()])
+  }, 30_000)
+
   it('gives a new device of a user the full history', async () => {
     const erin = await signUp(server, 'erin')
     const ae = directConversationId('alice', 'erin')
