@@ -77,6 +77,14 @@ function headerUserVersion(file: string): number | null {
 }
 
 /**
+ * Make every commit so far durable, including those made without waiting for the disk:
+ * a checkpoint syncs the WAL before it copies anything.
+ */
+export function syncToDisk(db: Database): void {
+  db.pragma('wal_checkpoint(PASSIVE)')
+}
+
+/**
  * Fold the WAL back into the database and truncate it to zero bytes, so deleted text
  * does not survive in old WAL frames. False when a reader (another process looking at
  * the profile) held it up: it does not wait for one, the caller retries.

@@ -3,6 +3,7 @@ import { newId } from '../../../shared/ids'
 import { isModerator } from '../../../shared/group-rules'
 import { logger } from '../../../shared/log'
 import type { ErrorCode } from '../../../shared/protocol'
+import { syncToDisk } from '../db/open'
 import { getMessage } from '../db/queries/messages'
 import {
   deleteOutboxEntry,
@@ -88,15 +89,28 @@ export class WithdrawSender {
         transmitted: link.ready,
         createdAt: ctx.now(),
       }
-      db.transaction(() => {
-        // The server may hold the send already: stop resending it, and withdraw it instead.
-        if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
-        enqueue(db, entry)
-      })()
+      // Online, the command goes out before the disk has it (an fsync costs milliseconds
+      // here, and withdrawing is a race against the recipient's eyes): the caller hears
+      // 'withdrawn' only once the server acknowledged it and that answer was committed
+      // waiting for the disk, and 'queued' only once the queued command is durable. A power
+      // cut in between loses a command nobody was told about; the message then still stands.
+      commit(
+        ctx,
+        () => {
+          // The server may hold the send already: stop resending it, and withdraw it instead.
+          if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
+          enqueue(db, entry)
+        },
+        { waitForDisk: !link.ready },
+      )
       cmd = getOutboxEntry(db, entry.id)!
     }
     if (!link.ready) return outcome('queued')
-    return (await this.transmitAndWait(cmd, link)) ?? outcome('queued')
+    const answer = await this.transmitAndWait(cmd, link)
+    if (answer && !(answer.ok && answer.value.outcome === 'queued')) return answer
+    // No final answer yet: the command stays queued, and from now on it must survive a power cut.
+    if (db.open) syncToDisk(db)
+    return outcome('queued')
   }
 
   private transmitAndWait(cmd: OutboxEntry, link: Connection): Promise<Outcome | null> {
