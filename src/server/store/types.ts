@@ -80,16 +80,23 @@ export interface NewMessage {
   now: number
 }
 
+// Outcomes shared by the writes below.
+/** Written, at server time `ts`; `deliveries` are the events appended to members' logs. */
+type Written<K extends string> = { kind: K; ts: number; deliveries: Delivery[] }
+/** The same request again (same id, same actor, same conversation): nothing was written. */
+type Duplicate = { kind: 'duplicate'; ts: number }
+/** The id is already used by something else. Nothing was written. */
+type IdConflict = { kind: 'id-conflict' }
+/** The group changed since the roster version the caller decided on: decide again. Nothing was written. */
+type Stale = { kind: 'stale' }
+
 export type AppendMessageResult =
-  | { kind: 'appended'; ts: number; deliveries: Delivery[] }
-  /** Same id, same sender, same conversation: a retry. Nothing was written. */
-  | { kind: 'duplicate'; ts: number }
+  | Written<'appended'>
+  | Duplicate
   /** The id belongs to a message its author withdrew: it must not come back. */
   | { kind: 'withdrawn' }
-  /** The id is already used by something else. */
-  | { kind: 'id-conflict' }
-  /** The group changed since `groupVersion`: decide again with the new roster. Nothing was written. */
-  | { kind: 'stale' }
+  | IdConflict
+  | Stale
 
 export interface WithdrawRequest {
   msgId: string
@@ -112,10 +119,8 @@ export type WithdrawResult =
   | { kind: 'already-withdrawn'; tombstone: TombstoneRecord }
   /** No such message in that conversation. */
   | { kind: 'not-found' }
-  /** The cmd id is already used by something else. */
-  | { kind: 'id-conflict' }
-  /** The group changed since `groupVersion`. Nothing was written. */
-  | { kind: 'stale' }
+  | IdConflict
+  | Stale
 
 /** A group as it stands. Members are in the order they joined. */
 export interface GroupRecord {
@@ -145,12 +150,8 @@ export interface NewGroup {
   now: number
 }
 
-export type CreateGroupResult =
-  | { kind: 'created'; ts: number; deliveries: Delivery[] }
-  /** The same op again (same id, actor and group): nothing was written. */
-  | { kind: 'duplicate'; ts: number }
-  /** The op id or the conversation id is already taken. */
-  | { kind: 'id-conflict' }
+/** `id-conflict`: the op id or the conversation id is already taken. */
+export type CreateGroupResult = Written<'created'> | Duplicate | IdConflict
 
 export interface GroupChangeRequest {
   opId: string
@@ -166,12 +167,8 @@ export interface GroupChangeRequest {
   now: number
 }
 
-export type GroupChangeResult =
-  | { kind: 'changed'; ts: number; deliveries: Delivery[] }
-  | { kind: 'duplicate'; ts: number }
-  | { kind: 'id-conflict' }
-  /** The group changed since `basedOn` (or is gone): decide again. Nothing was written. */
-  | { kind: 'stale' }
+/** `stale`: the group changed since `basedOn`, or is gone. */
+export type GroupChangeResult = Written<'changed'> | Duplicate | IdConflict | Stale
 
 export interface AckResult {
   /** The device's cursor after the ack (never lower than before). */
