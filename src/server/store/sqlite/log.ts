@@ -19,12 +19,51 @@ import { prepare } from './statements'
 
 export type EventKind = ServerEvent['kind']
 
-/** Unique, increasing server timestamps: max(now, last + 1), persisted with the transaction. */
+/**
+ * The store-wide clock and the head (last seq handed out) of each user's log, kept in
+ * memory: one server process owns the database (it is opened EXCLUSIVE), so nobody else
+ * moves them. Every event used to cost an UPDATE of its user's row and every write one of
+ * the clock; now they are written once per group commit (`persistCounters`, inside its
+ * transaction). A write rolled back after taking a seq or a timestamp leaves a gap, which
+ * both allow (withdraws leave gaps in logs too); a counter is never behind what is stored.
+ */
+interface Counters {
+  lastTs: number | null
+  readonly seqs: Map<string, number>
+  readonly changedSeqs: Set<string>
+  tsChanged: boolean
+}
+
+const countersByDb = new WeakMap<Database.Database, Counters>()
+
+function countersOf(db: Database.Database): Counters {
+  let counters = countersByDb.get(db)
+  if (!counters) {
+    counters = { lastTs: null, seqs: new Map(), changedSeqs: new Set(), tsChanged: false }
+    countersByDb.set(db, counters)
+  }
+  return counters
+}
+
+/** Unique, increasing server timestamps: max(now, last + 1). */
 export function nextTimestamp(db: Database.Database, now: number): number {
-  const row = prepare(db, 'UPDATE clock SET last_ts = max(last_ts + 1, ?) WHERE id = 1 RETURNING last_ts').get(
-    Math.trunc(now),
-  ) as { last_ts: number }
-  return row.last_ts
+  const counters = countersOf(db)
+  const last = counters.lastTs ?? (prepare(db, 'SELECT last_ts FROM clock WHERE id = 1').get() as { last_ts: number }).last_ts
+  counters.lastTs = Math.max(last + 1, Math.trunc(now))
+  counters.tsChanged = true
+  return counters.lastTs
+}
+
+/** Writes the counters moved since the last call; run inside the transaction of the writes that moved them. */
+export function persistCounters(db: Database.Database): void {
+  const counters = countersOf(db)
+  if (counters.tsChanged && counters.lastTs !== null) {
+    prepare(db, 'UPDATE clock SET last_ts = max(last_ts, ?) WHERE id = 1').run(counters.lastTs)
+  }
+  const setHead = prepare(db, 'UPDATE users SET last_seq = max(last_seq, ?) WHERE username = ?')
+  for (const username of counters.changedSeqs) setHead.run(counters.seqs.get(username)!, username)
+  counters.tsChanged = false
+  counters.changedSeqs.clear()
 }
 
 // The events a log entry stands for, built the same way when it is appended (for live
@@ -84,24 +123,33 @@ function refIdOf(event: ServerEvent): string {
 
 /** Appends `event` to `username`'s log; the delivery carries it, so fan-out need not read it back. */
 export function appendEvent(db: Database.Database, username: string, event: ServerEvent): Delivery {
-  const row = prepare(db, 'UPDATE users SET last_seq = last_seq + 1 WHERE username = ? RETURNING last_seq').get(
-    username,
-  ) as { last_seq: number } | undefined
-  if (!row) throw new Error(`cannot append to the log of unknown user ${username}`)
+  const seq = lastSeq(db, username, { mustExist: true }) + 1
   prepare(db, 'INSERT INTO events (username, seq, kind, ref_id) VALUES (?, ?, ?, ?)').run(
     username,
-    row.last_seq,
+    seq,
     event.kind,
     refIdOf(event),
   )
-  return { username, seq: row.last_seq, event }
+  const counters = countersOf(db)
+  counters.seqs.set(username, seq)
+  counters.changedSeqs.add(username)
+  return { username, seq, event }
 }
 
-export function lastSeq(db: Database.Database, username: string): number {
+/** The last seq handed out in `username`'s log (0 for an empty log or an unknown user, unless it must exist). */
+export function lastSeq(db: Database.Database, username: string, opts: { mustExist?: boolean } = {}): number {
+  const counters = countersOf(db)
+  const cached = counters.seqs.get(username)
+  if (cached !== undefined) return cached
   const row = prepare(db, 'SELECT last_seq FROM users WHERE username = ?').get(username) as
     | { last_seq: number }
     | undefined
-  return row?.last_seq ?? 0
+  if (!row) {
+    if (opts.mustExist) throw new Error(`cannot append to the log of unknown user ${username}`)
+    return 0
+  }
+  counters.seqs.set(username, row.last_seq)
+  return row.last_seq
 }
 
 /** Removes a message's `message` and `receipt` events from every user's log. */

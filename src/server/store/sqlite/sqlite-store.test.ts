@@ -31,17 +31,28 @@ describe('SqliteStore', () => {
     expect((await store.findUser('alice'))?.passwordHash).toBe('unused')
   })
 
-  it('hands out unique increasing timestamps, also across a restart', async () => {
+  it('hands out unique increasing timestamps and log seqs, also across a restart', async () => {
+    // the first in a group commit of its own, the next two sharing one
     const first = await append('a', 5_000)
-    const second = await append('b', 5_000)
-    const third = await append('c', 4_000)
+    const [second, third] = await Promise.all([append('b', 5_000), append('c', 4_000)])
     const ts = [first, second, third].map((r) => (r.kind === 'appended' ? r.ts : -1))
     expect(ts).toEqual([5_000, 5_001, 5_002])
 
     await store.close()
     store = SqliteStore.open(dir)
     const fourth = await append('d', 10)
-    expect(fourth).toMatchObject({ kind: 'appended', ts: 5_003 })
+    expect(fourth).toMatchObject({ kind: 'appended', ts: 5_003, deliveries: [{ username: 'alice', seq: 4 }, { username: 'bob', seq: 4 }] })
+  })
+
+  it('leaves a gap, never a repeat, when a write that took seqs and a timestamp rolls back', async () => {
+    await append('a', 5_000)
+    // the second member does not exist: the write fails after the first member's event was appended
+    const failed = store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
+    await expect(failed).rejects.toThrow(/unknown user nobody/)
+    await store.close()
+    store = SqliteStore.open(dir)
+    expect(await append('b', 5_000)).toMatchObject({ ts: 5_002, deliveries: [{ username: 'alice', seq: 3 }, { username: 'bob', seq: 2 }] })
+    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.seq)).toEqual([1, 3])
   })
 
   it('appends to every member’s log and keeps seqs after a withdraw at the end of the log', async () => {

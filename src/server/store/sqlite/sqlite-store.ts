@@ -45,7 +45,7 @@ import {
 } from './accounts'
 import { ackDevice } from './delivery'
 import { changeGroup, createGroup, selectGroup, selectGroupEvent, selectMemberNames, selectRole } from './groups'
-import { selectEventsAfter } from './log'
+import { persistCounters, selectEventsAfter } from './log'
 import { appendMessage, selectMessage, selectTombstone, selectTombstoneByCmdId, withdrawMessage } from './messages'
 import { type OpenOptions, openDatabase } from './open'
 
@@ -206,6 +206,7 @@ export class SqliteStore implements ChatStore {
             outcomes.push({ ok: false, err })
           }
         }
+        persistCounters(this.db)
       })()
     } catch (err) {
       for (const write of batch) write.reject(err)
