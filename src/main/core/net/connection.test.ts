@@ -6,7 +6,7 @@ import type { ConnectionState } from '../../../shared/bridge'
 import { newId } from '../../../shared/ids'
 import { PROTOCOL_VERSION, WS_PATH, type ServerFrame, type WelcomeFrame } from '../../../shared/protocol'
 import { waitFor } from '../testing/wait'
-import { wsConnectionFactory, type Connection, type ServerReply } from './connection'
+import { UNREAD_HIGH_WATER, wsConnectionFactory, type Connection, type ServerReply } from './connection'
 
 const TOKEN = 'secret-token-'.padEnd(40, 'x')
 
@@ -125,6 +125,34 @@ describe('connection', () => {
     await waitFor(() => seen.frames.length === 1)
     expect(seen.frames).toEqual([good])
     expect(c.ready).toBe(true)
+  })
+
+  it('hands a replay of thousands of frames over in order, in slices, pausing the socket meanwhile', async () => {
+    const s = await fakeServer()
+    const batches: ServerReply[][] = []
+    const c = wsConnectionFactory({ serverUrl: s.url })({
+      onState: () => {},
+      onWelcome: () => {},
+      onFrame: () => expect.fail('frames from the socket come through onFrames'),
+      onFrames: (frames) => batches.push(frames),
+      onUnauthorized: () => {},
+    })
+    connections.push(c)
+    c.start(TOKEN)
+    await waitFor(() => s.sockets[0])
+    const ws = s.sockets[0]!
+    const sent = Array.from({ length: UNREAD_HIGH_WATER * 12 }, (_, i): ServerFrame => ({ type: 'ack', id: newId(), ts: i + 1 }))
+    ws.send(JSON.stringify(welcome()))
+    for (const f of sent) ws.send(JSON.stringify(f))
+    await waitFor(() => batches.flat().length === sent.length, { what: 'every frame' })
+    expect(batches.flat()).toEqual(sent)
+    expect(batches.length).toBeGreaterThan(1)
+    expect(c.ready).toBe(true)
+    // still reading after the pauses
+    const later: ServerFrame = { type: 'ack', id: newId(), ts: sent.length + 1 }
+    ws.send(JSON.stringify(later))
+    await waitFor(() => batches.flat().length === sent.length + 1)
+    expect(batches.flat().at(-1)).toEqual(later)
   })
 
   it('reconnects with backoff after the server drops it, and says hello again', async () => {

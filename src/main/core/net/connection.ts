@@ -12,6 +12,7 @@ import {
 } from '../../../shared/protocol'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
 import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
+import { wake, type Chore } from './turns'
 
 const log = logger('core.connection')
 
@@ -23,8 +24,9 @@ export interface ConnectionHooks {
   onWelcome(frame: WelcomeFrame): void
   onFrame(frame: ServerReply): void
   /**
-   * Frames read from the socket together (a replay comes in chunks of hundreds), in
-   * order, once the chunk is read. When absent, `onFrame` gets them one by one.
+   * Frames read from the socket, in order, several at a time (a replay comes in chunks of
+   * hundreds), parsed a slice at a time in turns of the event loop (net/turns.ts). When
+   * absent, `onFrame` gets them one by one as they are read.
    */
   onFrames?(frames: ServerReply[]): void
   /** The server refused `token` (at upgrade, or revoked it on an open socket): that session is over. */
@@ -63,13 +65,24 @@ export function wsConnectionFactory(opts: WsConnectionOptions): ConnectionFactor
   return (hooks) => new WsConnection(opts, hooks)
 }
 
-class WsConnection implements Connection {
+/** Frames read but not parsed yet at which the socket stops reading (about one 64 KB read of a replay). */
+export const UNREAD_HIGH_WATER = 256
+/** Parsing a frame and validating it costs ~10-50 µs: a slice parses a few hundred at most. */
+const PARSE_SLICE_MS = 3
+
+class WsConnection implements Connection, Chore {
   state: ConnectionState = 'offline'
   ready = false
   private socket: WebSocket | null = null
   private pacer: SendPacer | null = null
-  /** Frames of the chunk being read, handed over together once it is read. */
-  private burst: ServerReply[] = []
+  /**
+   * Raw frames of the current socket not parsed yet, from `unreadFrom` on. ws emits every
+   * frame of a socket read in one go (and libuv reads up to 32 times 64 KB in one turn), so
+   * they are parsed in slices; past UNREAD_HIGH_WATER the socket pauses until they are.
+   */
+  private unread: string[] = []
+  private unreadFrom = 0
+  private paused = false
   private token: string | null = null
   private attempt = 0
   private retryTimer: NodeJS.Timeout | null = null
@@ -97,6 +110,7 @@ class WsConnection implements Connection {
     const socket = this.socket
     this.socket = null
     this.ready = false
+    this.forgetUnread()
     this.pacer?.clear()
     this.stopHeartbeat()
     this.setState('offline', 'signed out')
@@ -157,12 +171,18 @@ class WsConnection implements Connection {
         log.warn('binary frame ignored')
         return
       }
-      this.handleData(rawText(data), true)
+      this.unread.push(rawText(data))
+      if (!this.paused && this.unread.length - this.unreadFrom >= UNREAD_HIGH_WATER) {
+        this.paused = true
+        ws.pause()
+      }
+      wake(this)
     })
     ws.on('close', (code) => {
       if (ws !== this.socket) return
       this.socket = null
       this.ready = false
+      this.forgetUnread()
       this.pacer?.clear()
       this.stopHeartbeat()
       if (refusedStatus === 401 || code === CloseCode.SESSION_REVOKED) {
@@ -188,32 +208,62 @@ class WsConnection implements Connection {
     })
   }
 
-  private handleData(raw: string, fromSocket = false): void {
+  private handleData(raw: string): void {
     const frame = parseServerFrame(raw)
     if (!frame) return
-    if (frame.type === 'welcome') {
-      this.flushBurst()
-      if (frame.v !== PROTOCOL_VERSION) log.warn({ v: frame.v }, 'server speaks another protocol version')
-      this.ready = true
-      this.attempt = 0
-      this.setState('online', null)
-      this.hooks.onWelcome(frame)
-      return
-    }
-    if (!fromSocket || !this.hooks.onFrames) {
-      this.hooks.onFrame(frame)
-      return
-    }
-    // ws emits every frame of a chunk in one go: they are handed over after the last one
-    if (this.burst.length === 0) queueMicrotask(() => this.flushBurst())
-    this.burst.push(frame)
+    if (frame.type === 'welcome') this.welcome(frame)
+    else this.hooks.onFrame(frame)
   }
 
-  private flushBurst(): void {
-    if (this.burst.length === 0) return
-    const frames = this.burst
-    this.burst = []
-    this.hooks.onFrames?.(frames)
+  private welcome(frame: WelcomeFrame): void {
+    if (frame.v !== PROTOCOL_VERSION) log.warn({ v: frame.v }, 'server speaks another protocol version')
+    this.ready = true
+    this.attempt = 0
+    this.setState('online', null)
+    this.hooks.onWelcome(frame)
+  }
+
+  /** Parse a slice of the unread frames and hand them over, in order. */
+  step(deadline: number): boolean {
+    const end = Math.min(deadline, performance.now() + PARSE_SLICE_MS)
+    const socket = this.socket
+    let frames: ServerReply[] = []
+    const handOver = () => {
+      if (frames.length === 0) return
+      const batch = frames
+      frames = []
+      if (this.hooks.onFrames) this.hooks.onFrames(batch)
+      else for (const f of batch) this.hooks.onFrame(f)
+    }
+    while (this.unreadFrom < this.unread.length && performance.now() < end) {
+      const frame = parseServerFrame(this.unread[this.unreadFrom]!)
+      this.unread[this.unreadFrom++] = ''
+      if (!frame) continue
+      if (frame.type === 'welcome') {
+        handOver()
+        this.welcome(frame)
+      } else frames.push(frame)
+    }
+    handOver()
+    // a hook may have dropped this socket (and its unread frames) meanwhile
+    if (this.socket !== socket) return this.unreadFrom < this.unread.length
+    const left = this.unread.length - this.unreadFrom
+    if (this.paused && left < UNREAD_HIGH_WATER / 2) {
+      this.paused = false
+      socket?.resume()
+    }
+    if (left === 0 || this.unreadFrom >= UNREAD_HIGH_WATER) {
+      this.unread = this.unread.slice(this.unreadFrom)
+      this.unreadFrom = 0
+    }
+    return left > 0
+  }
+
+  /** Unread frames belong to their socket: a new one replays what matters. */
+  private forgetUnread(): void {
+    this.unread = []
+    this.unreadFrom = 0
+    this.paused = false
   }
 
   private scheduleReconnect(detail: string): void {
@@ -260,6 +310,7 @@ class WsConnection implements Connection {
     const socket = this.socket
     this.socket = null
     this.ready = false
+    this.forgetUnread()
     this.pacer?.clear()
     this.stopHeartbeat()
     if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate()

@@ -69,6 +69,27 @@ describe('Inbox', () => {
     expect(seen).toEqual([1])
   })
 
+  it('offers events it was told to hold back again later, with everything behind them waiting', async () => {
+    const calls: string[] = []
+    let refusals = 2
+    const inbox = new Inbox(
+      (frames) => {
+        if (refusals > 0) {
+          refusals--
+          calls.push('not now')
+          return false
+        }
+        calls.push(`events ${frames.map((f) => f.seq).join(',')}`)
+        return true
+      },
+      (frame) => calls.push(`${frame.type} ${'id' in frame ? frame.id : ''}`),
+    )
+    inbox.push([event(1), event(2), ack('a'), event(3)])
+    expect(calls).toEqual(['not now'])
+    await waitFor(() => calls.length === 5)
+    expect(calls).toEqual(['not now', 'not now', 'events 1,2', 'ack a', 'events 3'])
+  })
+
   it('keeps going after a frame whose handling throws', () => {
     const seen: string[] = []
     const inbox = new Inbox(

@@ -43,6 +43,21 @@ export function optimizeIndex(db: Database, p: SearchPartition): void {
   stmt(db, `INSERT INTO ${t} (${t}) VALUES ('optimize')`).run()
 }
 
+/**
+ * Part of that merge, as FTS5's incremental merge ('merge' with a negative page count:
+ * every segment, a lone one with deleted entries included, merged into one) writing about
+ * `pages` leaf pages: the same result as `optimizeIndex` once it returns false, in steps
+ * of bounded cost. True when there is more to do. Later deletes make more to do.
+ */
+export function mergeIndexStep(db: Database, p: SearchPartition, pages: number): boolean {
+  const t = TABLE[p]
+  const changes = stmt<[], { n: number }>(db, 'SELECT total_changes() AS n')
+  const before = changes.get()!.n
+  stmt(db, `INSERT INTO ${t} (${t}, rank) VALUES ('merge', ?)`).run(-Math.max(1, Math.trunc(pages)))
+  // FTS5 counts at least 2 changes when the merge wrote anything (its documented progress test)
+  return changes.get()!.n - before >= 2
+}
+
 export function clearIndex(db: Database): void {
   for (const p of SEARCH_PARTITIONS) {
     const t = TABLE[p]
