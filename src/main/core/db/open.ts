@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { latestVersion, migrate, schemaVersion, DatabaseTooNewError } from './migrate'
 import { migrations as allMigrations } from './migrations'
 import type { Migration } from './migrate'
+import { stmt } from './statements'
 
 export const DATABASE_FILE = 'parley.db'
 
@@ -97,5 +98,20 @@ export function truncateWal(db: Database): boolean {
     return result?.busy === 0
   } finally {
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeout)}`)
+  }
+}
+
+/**
+ * Run `run` (a transaction) so that its commit reaches the OS without waiting for the disk:
+ * it survives Parley crashing, not the machine losing power, until a later commit that
+ * waits (or `syncToDisk`) syncs the WAL it was written to.
+ */
+export function withoutWaitingForDisk<T>(db: Database, run: () => T): T {
+  const level = stmt<[], { synchronous: number }>(db, 'PRAGMA synchronous').get()!.synchronous
+  stmt(db, 'PRAGMA synchronous = NORMAL').run()
+  try {
+    return run()
+  } finally {
+    stmt(db, `PRAGMA synchronous = ${Math.trunc(level)}`).run()
   }
 }

@@ -5,7 +5,8 @@ import { getMessage, searchMessageIds } from '../db/queries/messages'
 import { wake } from '../net/turns'
 import { cmdEvent, messageEvent, signedInCore, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
-import { cleanupRunning, type CoreContext } from './context'
+import { cleanupRunning } from './cleanup'
+import type { CoreContext } from './context'
 import { InboundProcessor } from './inbound'
 
 const cores: TestCore[] = []

@@ -1,6 +1,7 @@
 import { logger } from '../../../shared/log'
 import { optimizeIndex, RECENT_INDEX_MS, rolloverBatch } from '../db/queries/search-index'
-import { checkpointUntilDone, type CoreContext } from './context'
+import { checkpointUntilDone } from './cleanup'
+import type { CoreContext } from './context'
 
 const log = logger('core.search-rollover')
 

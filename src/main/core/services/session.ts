@@ -23,7 +23,7 @@ import {
 import { wipeAccountData } from '../db/queries/profile'
 import type { AuthApi } from '../net/auth-client'
 import type { Connection } from '../net/connection'
-import { checkpointUntilDone } from './context'
+import { checkpointUntilDone } from './cleanup'
 
 const log = logger('core.session')
 
