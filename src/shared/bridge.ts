@@ -28,6 +28,7 @@ export const BridgeErrorCode = z.enum([
   'RATE_LIMITED',
   'NOT_FOUND',
   'NOT_ALLOWED',
+  'GROUP_FULL', // adding them would pass MAX_GROUP_MEMBERS
   'RECALL_TIME_LIMIT',
   'REEDIT_EXPIRED',
   'DISK_FULL',

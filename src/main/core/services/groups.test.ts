@@ -192,6 +192,12 @@ describe('group ops', () => {
     await waitFor(() => t.link.framesOf('group').length === 1)
     t.link.deliver({ type: 'error', id: t.link.framesOf('group')[0]!.id, code: 'NOT_FOUND', message: 'zed_unknown is not a member' })
     expect(await refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+
+    t.link.clearSent()
+    const full = t.core.handlers.addMembers({ conversationId: g, usernames: ['carol'] })
+    await waitFor(() => t.link.framesOf('group').length === 1)
+    t.link.deliver({ type: 'error', id: t.link.framesOf('group')[0]!.id, code: 'GROUP_FULL', message: 'a group has at most 200 members' })
+    expect(await full).toMatchObject({ ok: false, error: { code: 'GROUP_FULL' } })
   })
 
   it('an admin may withdraw another member’s message; the cmd says GroupChat and carries the reason', async () => {

@@ -263,8 +263,9 @@ function refusal(code: ErrorCode, message: string): Result<never> {
   switch (code) {
     case 'NOT_ALLOWED':
     case 'NOT_MEMBER':
-    case 'GROUP_FULL':
       return fail('NOT_ALLOWED', message)
+    case 'GROUP_FULL':
+      return fail('GROUP_FULL', message)
     case 'NOT_FOUND':
       return fail('NOT_FOUND', message)
     case 'USER_NOT_FOUND':

@@ -247,6 +247,7 @@ const en = {
     RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
     NOT_FOUND: 'That item no longer exists.',
     NOT_ALLOWED: 'You are not allowed to do that.',
+    GROUP_FULL: 'A group can have at most {maxGroupMembers} members.',
     RECALL_TIME_LIMIT: 'Too late to withdraw: the time limit has passed',
     REEDIT_EXPIRED: 'The original text is no longer available to re-edit.',
     DISK_FULL: 'The disk is full, so Parley cannot save. Free some space and try again.',

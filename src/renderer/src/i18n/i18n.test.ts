@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest'
 import { BridgeErrorCode } from '../../../shared/bridge'
+import { MAX_GROUP_MEMBERS } from '../../../shared/protocol'
 import en from './en'
 import zhCN from './zh-CN'
 import { LOCALE_STORAGE_KEY, createParleyI18n, initialLocale, localeFromLanguages, saveLocale } from '.'
@@ -34,6 +35,11 @@ describe('messages', () => {
     expect(t('conversations.unread', { n: 1 }, 1)).toBe('1 unread message')
     expect(t('conversations.unread', { n: 3 }, 3)).toBe('3 unread messages')
     expect(t('message.withdrawTimeLeft', { time: '1:45' })).toBe('Withdraw · 1:45 left')
+  })
+
+  it('names the group size limit the protocol sets', () => {
+    const { t } = createParleyI18n('en').global
+    expect(t('errors.GROUP_FULL', { maxGroupMembers: MAX_GROUP_MEMBERS })).toBe(`A group can have at most ${MAX_GROUP_MEMBERS} members.`)
   })
 })
 

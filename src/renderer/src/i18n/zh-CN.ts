@@ -248,6 +248,7 @@ const zhCN: MessageSchema = {
     RATE_LIMITED: '尝试次数过多，请稍后再试。',
     NOT_FOUND: '该内容已不存在。',
     NOT_ALLOWED: '你没有权限执行此操作。',
+    GROUP_FULL: '一个群组最多只能有 {maxGroupMembers} 名成员。',
     RECALL_TIME_LIMIT: '已超过撤回时限，无法撤回',
     REEDIT_EXPIRED: '原文已无法重新编辑。',
     DISK_FULL: '磁盘已满，Parley 无法保存。请释放空间后重试。',
