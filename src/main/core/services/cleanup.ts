@@ -1,8 +1,9 @@
 /**
- * The cleanup after withdraws: the WAL truncated (the withdrawn rows' text out of old
- * frames) and each search partition a withdrawn entry left merged (its orphaned trigrams
- * gone), then the WAL truncated again. For the user's own work it runs at once; for the
- * server's stream it is coalesced within bursts and done a step at a time.
+ * The cleanup after withdraws: each search partition a withdrawn entry left is merged (its
+ * orphaned trigrams gone) and the WAL truncated (the withdrawn rows' text, and the merge's
+ * old pages, out of old frames). For the user's own work it runs at once (merge, truncate);
+ * for the server's stream it is coalesced within bursts and done a step at a time
+ * (truncate, merge in steps, truncate).
  */
 import type { Database } from 'better-sqlite3'
 import { logger } from '../../../shared/log'

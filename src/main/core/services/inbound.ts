@@ -64,7 +64,7 @@ export class InboundProcessor {
   /**
    * Consecutive events of the stream, in order, in one transaction: all of them or none
    * (a failure replays them all, and every event is idempotent). False: not now, while a
-   * cleanup after withdraws merges the search index (services/context.ts); nothing was
+   * cleanup after withdraws merges the search index (services/cleanup.ts); nothing was
    * done, and the caller offers the same events again later.
    */
   handleBatch(frames: readonly EventFrame[]): boolean {
