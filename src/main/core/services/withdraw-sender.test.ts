@@ -1,3 +1,7 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MessageView } from '../../../shared/bridge'
 import { directConversationId } from '../../../shared/protocol'
@@ -173,6 +177,17 @@ describe('withdrawing my message', () => {
     t.link.drop()
     expect(unwrap(await pending)).toEqual({ outcome: 'queued' })
     expect(listOutbox(t.core.testing.db)).toMatchObject([{ kind: 'cmd' }])
+    // It went out before the disk had it; 'queued' comes only once it is synced: checkpointed
+    // into the database file itself, which holds it without the WAL.
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-queued-')), 'copy.db')
+    fs.copyFileSync(t.core.testing.db.name, copy)
+    const file = new Database(copy, { readonly: true })
+    try {
+      expect(listOutbox(file)).toMatchObject([{ kind: 'cmd', messageId: m.id }])
+    } finally {
+      file.close()
+      fs.rmSync(path.dirname(copy), { recursive: true, force: true })
+    }
   })
 
   it('refuses other people’s messages and unknown ids', async () => {
