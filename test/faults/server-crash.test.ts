@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { publishFigures } from '../helpers/figures'
 import { launchServer, type ServerProcess } from '../helpers/server-process'
-import { runServerCrashCampaign } from '../helpers/server-crash-run'
+import { expectCleanServerCrashRun, runServerCrashCampaign } from '../helpers/server-crash-run'
 
 let server: ServerProcess
 beforeAll(async () => {
@@ -18,14 +18,6 @@ afterAll(() => server?.dispose())
 it('loses no acknowledged message and resurrects no acknowledged withdraw across 100 SIGKILLs', async () => {
   const report = await runServerCrashCampaign(server, { kills: 100, burst: 50 })
   publishFigures('server-crash', report)
-  expect(report.problems).toEqual([])
-  expect(report.integrityFailures).toEqual([])
-  expect(report.serverErrors).toEqual([])
-  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected, outOfOrder: report.outOfOrder }).toEqual({
-    lost: 0,
-    duplicated: 0,
-    resurrected: 0,
-    outOfOrder: 0,
-  })
+  expectCleanServerCrashRun(report)
   expect(report.kills).toBe(100)
 })

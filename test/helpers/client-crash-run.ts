@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { expect } from 'vitest'
 import { newId } from '../../src/shared/ids'
 import { directConversationId, REVOKE_FLAG } from '../../src/shared/protocol'
 import { type Account, signUp, type TestServer as HarnessServer } from '../../src/server/test-support/harness'
@@ -299,4 +300,12 @@ export async function runClientCrashCampaign(server: ServerProcess, opts: Client
       { writable: true },
     )
   }
+}
+
+/** The verdict every client-crash run of `kills` kills must meet, full or bounded. */
+export function expectCleanClientCrashRun(report: ClientCrashReport, kills: number): void {
+  expect(report.problems).toEqual([])
+  expect(report.serverErrors).toEqual([])
+  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected }).toEqual({ lost: 0, duplicated: 0, resurrected: 0 })
+  expect(report.integrityOk).toBe(kills)
 }

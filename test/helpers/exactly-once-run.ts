@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
+import { expect } from 'vitest'
 import { directConversationId } from '../../src/shared/protocol'
 import { ClientProcess, type RecordedEvent } from './client-process'
 import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
@@ -542,4 +543,17 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   function readDb<T>(p: Participant, read: (db: BetterSqlite3.Database) => T, opts: { writable?: boolean } = {}): T | null {
     return readProfileDb(p.proc.profileDir, read, opts)
   }
+}
+
+/** The verdict every exactly-once run must meet, full or bounded. */
+export function expectCleanExactlyOnceRun(report: ExactlyOnceReport): void {
+  expect(report.problems).toEqual([])
+  expect(report.serverErrors).toEqual([])
+  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected, reordered: report.reordered }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    resurrected: 0,
+    reordered: 0,
+  })
+  expect(report.integrityOk).toBe(report.clientKills)
 }

@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import { expect } from 'vitest'
 import { newId } from '../../src/shared/ids'
 import { directConversationId, REVOKE_FLAG } from '../../src/shared/protocol'
 import { type Account, signIn, signUp, type TestServer as HarnessServer } from '../../src/server/test-support/harness'
@@ -257,4 +258,17 @@ export async function runServerCrashCampaign(server: ServerProcess, opts: Server
       }
     }
   }
+}
+
+/** The verdict every server-crash run must meet, full or bounded. */
+export function expectCleanServerCrashRun(report: ServerCrashReport): void {
+  expect(report.problems).toEqual([])
+  expect(report.integrityFailures).toEqual([])
+  expect(report.serverErrors).toEqual([])
+  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected, outOfOrder: report.outOfOrder }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    resurrected: 0,
+    outOfOrder: 0,
+  })
 }

@@ -3,8 +3,8 @@
  * client core part-way through bursts of incoming messages and withdraws, integrity
  * check, resync, nothing lost, nothing withdrawn back. FAULT_SEED reproduces a run.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { runClientCrashCampaign } from '../helpers/client-crash-run'
+import { afterAll, beforeAll, it } from 'vitest'
+import { expectCleanClientCrashRun, runClientCrashCampaign } from '../helpers/client-crash-run'
 import { publishFigures } from '../helpers/figures'
 import { launchServer, type ServerProcess } from '../helpers/server-process'
 
@@ -19,8 +19,5 @@ afterAll(() => server?.dispose())
 it(`survives ${KILLS} SIGKILLs during bursts of incoming messages and withdraws`, { timeout: 180_000 }, async () => {
   const report = await runClientCrashCampaign(server, { kills: KILLS, senders: 2, burst: 40 })
   publishFigures('client-crash-bounded', report)
-  expect(report.problems).toEqual([])
-  expect(report.serverErrors).toEqual([])
-  expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected }).toEqual({ lost: 0, duplicated: 0, resurrected: 0 })
-  expect(report.integrityOk).toBe(KILLS)
+  expectCleanClientCrashRun(report, KILLS)
 })
