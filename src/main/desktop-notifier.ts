@@ -46,28 +46,22 @@ export class DesktopNotifier {
   }
 
   onEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
+    this.book.closeFor(name, payload)
     switch (name) {
       case 'message:added':
         this.show((payload as BridgeEvents['message:added']).message)
         return
-      case 'message:withdrawn':
-        // Its text must not stay on the desktop.
-        this.book.withdraw((payload as BridgeEvents['message:withdrawn']).messageId)
-        return
       case 'conversation:changed': {
         const { conversation } = payload as BridgeEvents['conversation:changed']
         this.conversations.set(conversation.id, conversation)
-        if (conversation.unread === 0) this.book.closeConversation(conversation.id)
         this.updateBadge()
         return
       }
       case 'settings:changed':
         this.settings = (payload as BridgeEvents['settings:changed']).settings
-        if (!this.settings.notifications) this.book.closeAll()
         return
       case 'session:changed':
         if ((payload as BridgeEvents['session:changed']).user === null) {
-          this.book.closeAll()
           this.conversations.clear()
           this.updateBadge()
         }

@@ -42,26 +42,8 @@ export class BrowserNotifier {
   }
 
   onEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
-    switch (name) {
-      case 'message:added':
-        this.show((payload as BridgeEvents['message:added']).message)
-        return
-      case 'message:withdrawn':
-        this.book.withdraw((payload as BridgeEvents['message:withdrawn']).messageId)
-        return
-      case 'conversation:changed': {
-        const { conversation } = payload as BridgeEvents['conversation:changed']
-        if (conversation.unread === 0) this.book.closeConversation(conversation.id)
-        return
-      }
-      case 'settings:changed':
-        if (!(payload as BridgeEvents['settings:changed']).settings.notifications) this.book.closeAll()
-        return
-      case 'session:changed':
-        if ((payload as BridgeEvents['session:changed']).user === null) this.book.closeAll()
-        return
-      default:
-    }
+    this.book.closeFor(name, payload)
+    if (name === 'message:added') this.show((payload as BridgeEvents['message:added']).message)
   }
 
   dispose(): void {
