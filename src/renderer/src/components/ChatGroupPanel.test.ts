@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fail, ok, type ConversationView, type GroupView, type MessageView } from '../../../shared/bridge'
 import { conversationView, createFakeBridge, textMessage } from '../testing/fake-bridge'
 import { createTestContext } from '../testing/context'
-import { fakeListLayout } from '../testing/layout'
+import { useChatLayout } from '../testing/layout'
 import { useConversationsStore } from '../stores/conversations'
 import { useGroupsStore } from '../stores/groups'
 import { useSessionStore } from '../stores/session'
@@ -12,17 +12,7 @@ import TheChat from './TheChat.vue'
 import TheNewGroup from './TheNewGroup.vue'
 
 const G = 'g:00000000-0000-7000-8000-0000000000aa'
-let restoreLayout: () => void
-let warn: ReturnType<typeof vi.spyOn>
-beforeEach(() => {
-  restoreLayout = fakeListLayout({ viewport: 2000, row: 40 })
-  warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-})
-afterEach(() => {
-  restoreLayout()
-  warn.mockRestore()
-  document.body.innerHTML = ''
-})
+useChatLayout()
 
 function groupView(myRole: GroupView['myRole'], extra: Partial<GroupView> = {}): GroupView {
   const members: GroupView['members'] = [

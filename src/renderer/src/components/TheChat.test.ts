@@ -1,27 +1,16 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fail, ok, type MessageView } from '../../../shared/bridge'
 import { conversationView, createFakeBridge, noticeFor, textMessage } from '../testing/fake-bridge'
 import { createTestContext } from '../testing/context'
-import { fakeListLayout } from '../testing/layout'
+import { useChatLayout } from '../testing/layout'
 import { useConversationsStore } from '../stores/conversations'
 import { useSessionStore } from '../stores/session'
 import TheChat from './TheChat.vue'
 
 const CONV = 'dm:alice:bob'
-let restoreLayout: () => void
-let warn: ReturnType<typeof vi.spyOn>
-
-beforeEach(() => {
-  restoreLayout = fakeListLayout({ viewport: 2000, row: 40 })
-  warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-})
-afterEach(() => {
-  restoreLayout()
-  warn.mockRestore()
-  document.body.innerHTML = ''
-})
+useChatLayout()
 
 async function render(history: MessageView[], bridge = createFakeBridge(), locale: 'en' | 'zh-CN' = 'en') {
   bridge.handlers.listMessages = () => ok(history)

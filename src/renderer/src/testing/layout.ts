@@ -1,3 +1,5 @@
+import { afterEach, beforeEach, vi } from 'vitest'
+
 /**
  * happy-dom does no layout, so every element measures 0 and a virtualized list would
  * think nothing is visible. Give the scrolling list and its rows fixed sizes.
@@ -26,4 +28,22 @@ export function fakeListLayout(opts: { viewport: number; row: number }): () => v
       else delete (proto as unknown as Record<string, unknown>)[name]
     }
   }
+}
+
+/**
+ * For suites that mount the whole chat: its lists laid out (rows of 40 px in a 2,000 px
+ * viewport), console warnings silenced, and the DOM emptied after each test.
+ */
+export function useChatLayout(): void {
+  let restoreLayout: () => void
+  let warn: ReturnType<typeof vi.spyOn>
+  beforeEach(() => {
+    restoreLayout = fakeListLayout({ viewport: 2000, row: 40 })
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  })
+  afterEach(() => {
+    restoreLayout()
+    warn.mockRestore()
+    document.body.replaceChildren()
+  })
 }
