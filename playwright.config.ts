@@ -1,11 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from '@playwright/test'
+import { chromiumArgs, chromiumPath } from './e2e/chromium'
 import { findElectronBinary } from './scripts/lib/electron-binary.mjs'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
-
-/** Debian's Chromium here; any Chromium Playwright can drive elsewhere. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 const electron = findElectronBinary(root)
 // The config is loaded by the runner and again by every worker: say it once.
@@ -39,15 +37,7 @@ export default defineConfig({
         browserName: 'chromium',
         launchOptions: {
           executablePath: chromiumPath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
+          args: chromiumArgs,
         },
       },
     },

@@ -15,6 +15,7 @@ import { closeSync, existsSync, openSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from '@playwright/test'
 import { WEB_READY, waitForReadyLine } from '../scripts/lib/ready-line.mjs'
+import { chromiumArgs, chromiumPath } from '../e2e/chromium'
 import { directConversationId } from '../src/shared/protocol'
 import { ROOT, startChild } from './lib/child'
 import { buildProfile } from './lib/profile'
@@ -43,17 +44,6 @@ declare function requestAnimationFrame(callback: (now: number) => void): number
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void }
 
 const MESSAGES = 100_000
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-/** The launch flags of playwright.config.ts (project `web`). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /**
  * Stamps every bridge event the page receives, before the app's own handler sees it. And
@@ -103,7 +93,7 @@ function stop(child: ChildProcess): Promise<void> {
 export const longHistory: Benchmark = {
   name: 'long-history',
   title: 'Long history in browser mode (100,000 messages)',
-  unavailable: () => (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`),
+  unavailable: () => (existsSync(chromiumPath) ? null : `no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`),
   async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
     const withdrawRounds = quick ? 5 : 20
     const scrollMs = quick ? 2_000 : 4_000
@@ -124,7 +114,7 @@ export const longHistory: Benchmark = {
 
     const server = await startChild('bench/children/parley-server.ts', { dataDir, limits: UNTHROTTLED, recallWindowSeconds: 0 }, path.join(workDir, 'server.log'))
     let web: ChildProcess | null = null
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
     let sender: RawClient | null = null
     try {
       const started = await startBrowserMode(server.url, profileDir, path.join(workDir, 'web.log'))
