@@ -75,6 +75,13 @@ export function setConversationTitle(db: Database, id: string, title: string): v
   stmt(db, 'UPDATE conversations SET title = ? WHERE id = ? AND title <> ?').run(title, id, title)
 }
 
+/** The preview: the newest message, and its time (the conversation's creation when it has none). */
+const SET_PREVIEW = `
+  last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
+                     ORDER BY m.ts DESC, m.id DESC LIMIT 1),
+  last_ts = max(created_at, coalesce((SELECT max(m.ts) FROM messages m
+                                       WHERE m.conversation_id = conversations.id), 0))`
+
 /**
  * Recompute the preview and the unread count from the messages themselves, so they
  * cannot drift from what is stored (a withdrawn unread message stops counting).
@@ -87,25 +94,12 @@ export function setConversationTitle(db: Database, id: string, title: string): v
  */
 export function refreshConversationSummary(db: Database, id: string, me: string, unreadChange?: number): void {
   if (unreadChange !== undefined) {
-    stmt(
-      db,
-      `UPDATE conversations SET
-         last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
-                            ORDER BY m.ts DESC, m.id DESC LIMIT 1),
-         last_ts = max(created_at, coalesce((SELECT max(m.ts) FROM messages m
-                                              WHERE m.conversation_id = conversations.id), 0)),
-         unread = unread + ?
-       WHERE id = ?`,
-    ).run(unreadChange, id)
+    stmt(db, `UPDATE conversations SET ${SET_PREVIEW}, unread = unread + ? WHERE id = ?`).run(unreadChange, id)
     return
   }
   stmt(
     db,
-    `UPDATE conversations SET
-       last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
-                          ORDER BY m.ts DESC, m.id DESC LIMIT 1),
-       last_ts = max(created_at, coalesce((SELECT max(m.ts) FROM messages m
-                                            WHERE m.conversation_id = conversations.id), 0)),
+    `UPDATE conversations SET ${SET_PREVIEW},
        unread = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
                  AND m.kind = 'text' AND m.sender <> ? AND m.ts > conversations.read_ts)
      WHERE id = ?`,
