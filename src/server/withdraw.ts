@@ -1,8 +1,8 @@
 /**
  * Withdraw (REVOKE_FLAG): the server is the authority on who may take a message back and
- * until when. Only an allowed withdraw reaches the store, which deletes the message and
- * its events everywhere in one transaction; everything else answers with a code and
- * changes nothing.
+ * until when. The store decides with the rules below inside the write, on the message as
+ * stored, and only an allowed withdraw deletes the message and its events everywhere, in
+ * one transaction; everything else answers with a code and changes nothing.
  */
 import { logger } from '../shared/log'
 import type { CmdFrame } from '../shared/protocol'
@@ -27,33 +27,7 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
     return access.code === 'USER_NOT_FOUND' ? notFound(cmdId) : errorFrame(access.code, access.message, cmdId)
   }
 
-  const sameCommand = await ctx.store.findTombstoneByCmdId(cmdId)
-  if (sameCommand) {
-    const isRetry =
-      sameCommand.msgId === msgId &&
-      sameCommand.conversationId === conversationId &&
-      sameCommand.withdrawnBy === actor.username
-    return isRetry ? ackFrame(cmdId, sameCommand.withdrawnAt, true) : idConflict(cmdId)
-  }
-  const tombstone = await ctx.store.findTombstone(msgId)
-  if (tombstone) return answerRepeat(ctx, actor, access.role, frame, tombstone)
-
-  const message = await ctx.store.findMessage(msgId)
-  if (!message || message.conversationId !== conversationId) return notFound(cmdId)
-  const decision = decideWithdraw({
-    actor: actor.username,
-    author: message.sender,
-    actorRole: access.role,
-    messageTs: message.ts,
-    now: ctx.now(),
-    windowSeconds: ctx.recallWindowSeconds,
-    adminWindowSeconds: ctx.adminRecallWindowSeconds,
-  })
-  if (!decision.allowed) {
-    log.info({ conversationId, msgId, actor: actor.username, code: decision.code }, 'withdraw refused')
-    return refusal(decision, cmdId)
-  }
-
+  const now = ctx.now()
   const result = await ctx.store.withdrawMessage({
     msgId,
     conversationId,
@@ -63,18 +37,36 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
     reason: frame.ext.reason ?? null,
     members: access.members,
     groupVersion: access.groupVersion,
-    now: ctx.now(),
+    now,
+    authorize: (message) =>
+      decideWithdraw({
+        actor: actor.username,
+        author: message.sender,
+        actorRole: access.role,
+        messageTs: message.ts,
+        now,
+        windowSeconds: ctx.recallWindowSeconds,
+        adminWindowSeconds: ctx.adminRecallWindowSeconds,
+      }),
   })
   switch (result.kind) {
     case 'stale':
-      // a role or the roster changed since the decision: decide again on the new one
+      // a role or the roster changed since it was read: decide again on the new one
       if (attempt < STALE_ROSTER_ATTEMPTS) return withdrawMessage(ctx, actor, frame, attempt + 1)
       throw new Error(`group ${conversationId} kept changing; withdraw not applied`)
+    case 'refused':
+      log.info({ conversationId, msgId, actor: actor.username, code: result.decision.code }, 'withdraw refused')
+      return refusal(result.decision, cmdId)
     case 'withdrawn':
       await publishDeliveries(ctx.bus, result.deliveries, actor.username)
-      log.info({ conversationId, msgId, actor: actor.username, as: decision.as }, 'message withdrawn')
+      log.info({ conversationId, msgId, actor: actor.username, as: result.as }, 'message withdrawn')
       return ackFrame(cmdId, result.tombstone.withdrawnAt)
     case 'already-withdrawn':
+      if (result.tombstone.cmdId === cmdId) {
+        // this very command again: the same answer, to the same actor only
+        const isRetry = result.tombstone.conversationId === conversationId && result.tombstone.withdrawnBy === actor.username
+        return isRetry ? ackFrame(cmdId, result.tombstone.withdrawnAt, true) : idConflict(cmdId)
+      }
       return answerRepeat(ctx, actor, access.role, frame, result.tombstone)
     case 'not-found':
       return notFound(cmdId)

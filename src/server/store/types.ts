@@ -10,7 +10,7 @@
  * increasing even across restarts and within one millisecond.
  */
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
-import type { Role } from '../../shared/recall'
+import type { Role, WithdrawDecision } from '../../shared/recall'
 
 export interface UserRecord {
   username: string
@@ -101,21 +101,29 @@ export type AppendMessageResult =
 export interface WithdrawRequest {
   msgId: string
   conversationId: string
-  /** The authenticated actor; authorization was decided by the caller. */
+  /** The authenticated actor. */
   by: string
   cmdId: string
   chatType: ChatType
   reason: string | null
   /** Members who receive the `cmd` event. */
   members: readonly string[]
-  /** For a group: the roster version the decision was made with (see NewMessage). */
+  /** For a group: the roster version the actor's role was read at (see NewMessage). */
   groupVersion?: number
   now: number
+  /**
+   * May `by` withdraw this message? Asked inside the write, with the message as it is
+   * stored there, and nothing is written unless it allows: what is decided on is what is
+   * deleted, and the message is read once.
+   */
+  authorize(message: MessageRecord): WithdrawDecision
 }
 
 export type WithdrawResult =
-  | { kind: 'withdrawn'; tombstone: TombstoneRecord; deliveries: Delivery[] }
-  /** Someone withdrew it in the meantime. */
+  | { kind: 'withdrawn'; tombstone: TombstoneRecord; deliveries: Delivery[]; as: 'author' | 'admin' }
+  /** `authorize` refused: nothing was written. */
+  | { kind: 'refused'; decision: WithdrawDecision & { allowed: false } }
+  /** It is withdrawn already (by this command, or another one). */
   | { kind: 'already-withdrawn'; tombstone: TombstoneRecord }
   /** No such message in that conversation. */
   | { kind: 'not-found' }
@@ -222,9 +230,6 @@ export interface ChatStore {
   // ---------------------------------------------------------------- messages and the per-user log
   /** Deduplicates by id, then stores the message and appends a `message` event to every member's log. */
   appendMessage(message: NewMessage): Promise<AppendMessageResult>
-  findMessage(id: string): Promise<MessageRecord | null>
-  findTombstone(msgId: string): Promise<TombstoneRecord | null>
-  findTombstoneByCmdId(cmdId: string): Promise<TombstoneRecord | null>
   /**
    * Deletes the message from history and its `message`/`receipt` events from every log,
    * records the tombstone and appends a `cmd` event to every member's log. Withdrawn

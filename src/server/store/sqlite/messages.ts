@@ -46,21 +46,21 @@ const toTombstone = (row: TombstoneRow): TombstoneRecord => ({
 const TOMBSTONE_COLUMNS =
   'msg_id, conversation_id, author, message_ts, withdrawn_by, withdrawn_at, cmd_id, chat_type, reason'
 
-export function selectMessage(db: Database.Database, id: string): MessageRecord | null {
+function selectMessage(db: Database.Database, id: string): MessageRecord | null {
   const row = prepare(db, 'SELECT id, conversation_id, sender, ts FROM messages WHERE id = ?').get(id) as
     | MessageRow
     | undefined
   return row ? toMessage(row) : null
 }
 
-export function selectTombstone(db: Database.Database, msgId: string): TombstoneRecord | null {
+function selectTombstone(db: Database.Database, msgId: string): TombstoneRecord | null {
   const row = prepare(db, `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE msg_id = ?`).get(msgId) as
     | TombstoneRow
     | undefined
   return row ? toTombstone(row) : null
 }
 
-export function selectTombstoneByCmdId(db: Database.Database, cmdId: string): TombstoneRecord | null {
+function selectTombstoneByCmdId(db: Database.Database, cmdId: string): TombstoneRecord | null {
   const row = prepare(db, `SELECT ${TOMBSTONE_COLUMNS} FROM tombstones WHERE cmd_id = ?`).get(cmdId) as
     | TombstoneRow
     | undefined
@@ -105,16 +105,23 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
 
 /** Call inside a transaction. */
 export function withdrawMessage(db: Database.Database, request: WithdrawRequest): WithdrawResult {
+  // this command again answers as it did; its id used for another message is a conflict
+  const sameCommand = selectTombstoneByCmdId(db, request.cmdId)
+  if (sameCommand) {
+    return sameCommand.msgId === request.msgId ? { kind: 'already-withdrawn', tombstone: sameCommand } : { kind: 'id-conflict' }
+  }
   const tombstone = selectTombstone(db, request.msgId)
   if (tombstone) {
     return tombstone.conversationId === request.conversationId
       ? { kind: 'already-withdrawn', tombstone }
       : { kind: 'not-found' }
   }
-  if (isCmdId(db, request.cmdId) || selectMessage(db, request.cmdId)) return { kind: 'id-conflict' }
+  if (isGroupEventId(db, request.cmdId) || selectMessage(db, request.cmdId)) return { kind: 'id-conflict' }
   const message = selectMessage(db, request.msgId)
   if (!message || message.conversationId !== request.conversationId) return { kind: 'not-found' }
   if (!isCurrentVersion(db, request.conversationId, request.groupVersion)) return { kind: 'stale' }
+  const decision = request.authorize(message)
+  if (!decision.allowed) return { kind: 'refused', decision }
 
   const withdrawnAt = nextTimestamp(db, request.now)
   deleteMessageEvents(db, message.id)
@@ -143,5 +150,5 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
   )
   const event = cmdEvent(record)
   const deliveries = request.members.map((member) => appendEvent(db, member, event))
-  return { kind: 'withdrawn', tombstone: record, deliveries }
+  return { kind: 'withdrawn', tombstone: record, deliveries, as: decision.as }
 }

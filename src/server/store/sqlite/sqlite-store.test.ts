@@ -4,12 +4,15 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
-import type { Delivery, StoredEvent } from '../types'
+import type { WithdrawDecision } from '../../../shared/recall'
+import type { Delivery, MessageRecord, StoredEvent } from '../types'
 import { SqliteStore } from './sqlite-store'
 
 let dir: string
 let store: SqliteStore
 const ab = directConversationId('alice', 'bob')
+/** The handler's rules are tested with it; here every withdraw is allowed unless a test says otherwise. */
+const allow = (): WithdrawDecision => ({ allowed: true, as: 'author' })
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'))
@@ -71,11 +74,36 @@ describe('SqliteStore', () => {
       reason: null,
       members: ['alice', 'bob'],
       now: 2_000,
+      authorize: allow,
     })
     expect(withdrawn).toMatchObject({ kind: 'withdrawn', deliveries: [{ username: 'alice', seq: 2 }, { username: 'bob', seq: 2 }] })
     expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.event.kind])).toEqual([[2, 'cmd']])
     // seq 1 is never handed out again even though its event is gone
     expect(await append('next')).toMatchObject({ deliveries: [{ username: 'alice', seq: 3 }, { username: 'bob', seq: 3 }] })
+  })
+
+  it('asks authorize inside the write, with the message as stored, and writes nothing it refuses', async () => {
+    const sent = await append('keep me', 1_000)
+    const msgId = (await store.eventsAfter('bob', 0, 10))[0]!.event as { id: string }
+    const seen: MessageRecord[] = []
+    const withdraw = (authorize: (m: MessageRecord) => WithdrawDecision) =>
+      store.withdrawMessage({ msgId: msgId.id, conversationId: ab, by: 'bob', cmdId: newId(), chatType: 'Chat', reason: null, members: ['alice', 'bob'], now: 2_000, authorize })
+
+    const refused = await withdraw((m) => {
+      seen.push(m)
+      return { allowed: false, code: 'NOT_ALLOWED' }
+    })
+    expect(refused).toEqual({ kind: 'refused', decision: { allowed: false, code: 'NOT_ALLOWED' } })
+    expect(seen).toEqual([{ id: msgId.id, conversationId: ab, sender: 'alice', ts: sent.kind === 'appended' ? sent.ts : -1 }])
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => e.event.kind)).toEqual(['message'])
+
+    expect(await withdraw(() => ({ allowed: true, as: 'admin' }))).toMatchObject({ kind: 'withdrawn', as: 'admin' })
+    // a withdrawn message is not offered to authorize again
+    expect(await withdraw((m) => {
+      seen.push(m)
+      return { allowed: true, as: 'author' }
+    })).toMatchObject({ kind: 'already-withdrawn' })
+    expect(seen).toHaveLength(1)
   })
 
   it('treats ids as one namespace', async () => {
@@ -86,11 +114,11 @@ describe('SqliteStore', () => {
       await store.appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
     ).toEqual({ kind: 'id-conflict' })
     const cmdId = newId()
-    await store.withdrawMessage({ msgId: id, conversationId: ab, by: 'alice', cmdId, chatType: 'Chat', reason: 'typo', members: ['alice', 'bob'], now: 2 })
+    await store.withdrawMessage({ msgId: id, conversationId: ab, by: 'alice', cmdId, chatType: 'Chat', reason: 'typo', members: ['alice', 'bob'], now: 2, authorize: allow })
     expect(await append('again', 3, id)).toEqual({ kind: 'withdrawn' })
     expect(await append('cmd id as message id', 3, cmdId)).toEqual({ kind: 'id-conflict' })
-    const tombstone = await store.findTombstoneByCmdId(cmdId)
-    expect(tombstone).toMatchObject({ msgId: id, author: 'alice', withdrawnBy: 'alice', reason: 'typo' })
+    const [cmd] = (await store.eventsAfter('bob', 0, 10)).map((e) => e.event)
+    expect(cmd).toMatchObject({ kind: 'cmd', id: cmdId, from: 'alice', ext: { msgId: id, reason: 'typo' }, target: { from: 'alice' } })
   })
 
   it('hands fan-out exactly the events the log reads back, for every kind', async () => {
@@ -103,7 +131,7 @@ describe('SqliteStore', () => {
     keep(await store.appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
     keep(await store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
     keep(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
-    keep(await store.withdrawMessage({ msgId: first, conversationId: ab, by: 'alice', cmdId: newId(), chatType: 'Chat', reason: 'oops', members: ['alice', 'bob'], now: 4 }))
+    keep(await store.withdrawMessage({ msgId: first, conversationId: ab, by: 'alice', cmdId: newId(), chatType: 'Chat', reason: 'oops', members: ['alice', 'bob'], now: 4, authorize: allow }))
     keep(await store.createGroup({ opId: newId(), conversationId: 'g:' + newId(), name: 'g', members: [{ username: 'alice', role: 'owner' }, { username: 'bob', role: 'member' }], actor: 'alice', now: 5 }))
 
     for (const user of ['alice', 'bob']) {
@@ -180,12 +208,13 @@ describe('SqliteStore groups', () => {
 
     const message = { id: newId(), conversationId: g, sender: 'bob', text: 'late', members: ['alice', 'bob'], now: 4_000 }
     expect(await store.appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
-    expect(await store.findMessage(message.id)).toBeNull()
+    const logOf = async (user: string) => (await store.eventsAfter(user, 0, 100)).map((e) => e.event.kind)
+    expect(await logOf('bob')).toEqual(['group', 'group'])
     expect(await store.appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
 
-    const withdraw = { msgId: message.id, conversationId: g, by: 'alice', cmdId: newId(), chatType: 'GroupChat', reason: null, members: ['alice', 'bob'], now: 5_000 } as const
+    const withdraw = { msgId: message.id, conversationId: g, by: 'alice', cmdId: newId(), chatType: 'GroupChat', reason: null, members: ['alice', 'bob'], now: 5_000, authorize: allow } as const
     expect(await store.withdrawMessage({ ...withdraw, groupVersion: 1 })).toEqual({ kind: 'stale' })
-    expect(await store.findMessage(message.id)).not.toBeNull()
+    expect(await logOf('bob')).toEqual(['group', 'group', 'message'])
     expect(
       await store.changeGroup({
         opId: newId(),

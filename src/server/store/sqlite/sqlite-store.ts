@@ -23,13 +23,11 @@ import type {
   GroupChangeResult,
   GroupEventRecord,
   GroupRecord,
-  MessageRecord,
   NewGroup,
   NewMessage,
   NewSession,
   SessionRecord,
   StoredEvent,
-  TombstoneRecord,
   UserRecord,
   WithdrawRequest,
   WithdrawResult,
@@ -46,7 +44,7 @@ import {
 import { ackDevice } from './delivery'
 import { changeGroup, createGroup, selectGroup, selectGroupEvent, selectMemberNames, selectRole } from './groups'
 import { persistCounters, selectEventsAfter } from './log'
-import { appendMessage, selectMessage, selectTombstone, selectTombstoneByCmdId, withdrawMessage } from './messages'
+import { appendMessage, withdrawMessage } from './messages'
 import { type OpenOptions, openDatabase } from './open'
 
 const log = logger('server.store.sqlite')
@@ -133,18 +131,6 @@ export class SqliteStore implements ChatStore {
 
   async appendMessage(message: NewMessage): Promise<AppendMessageResult> {
     return this.write(() => appendMessage(this.db, message))
-  }
-
-  async findMessage(id: string): Promise<MessageRecord | null> {
-    return selectMessage(this.db, id)
-  }
-
-  async findTombstone(msgId: string): Promise<TombstoneRecord | null> {
-    return selectTombstone(this.db, msgId)
-  }
-
-  async findTombstoneByCmdId(cmdId: string): Promise<TombstoneRecord | null> {
-    return selectTombstoneByCmdId(this.db, cmdId)
   }
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
