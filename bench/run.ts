@@ -21,6 +21,7 @@ import { catchUp } from './catch-up'
 import { clientMemory } from './client-memory'
 import { clientStore } from './client-store'
 import { longHistory } from './long-history'
+import { ownWithdraw } from './own-withdraw'
 import { relay } from './relay'
 import { serverMemory } from './server-memory'
 import { withdrawLatency } from './withdraw-latency'
@@ -28,7 +29,7 @@ import { withdrawLatency } from './withdraw-latency'
 const RAM_DIR = '/dev/shm'
 
 /** In the order of the issue. */
-const BENCHMARKS: Benchmark[] = [withdrawLatency, relay, clientStore, catchUp, longHistory, serverMemory, clientMemory]
+const BENCHMARKS: Benchmark[] = [withdrawLatency, relay, clientStore, catchUp, ownWithdraw, longHistory, serverMemory, clientMemory]
 
 interface Outcome {
   name: string

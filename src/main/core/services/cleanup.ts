@@ -1,9 +1,9 @@
 /**
  * The cleanup after withdraws: each search partition a withdrawn entry left is merged (its
  * orphaned trigrams gone) and the WAL truncated (the withdrawn rows' text, and the merge's
- * old pages, out of old frames). For the user's own work it runs at once (merge, truncate);
- * for the server's stream it is coalesced within bursts and done a step at a time
- * (truncate, merge in steps, truncate).
+ * old pages, out of old frames): truncate, merge in steps, truncate, a step at a time in
+ * turns of the event loop (net/turns.ts). For the user's own work it starts at once; for the
+ * server's stream it is coalesced within bursts.
  */
 import type { Database } from 'better-sqlite3'
 import { logger } from '../../../shared/log'
@@ -214,12 +214,21 @@ export function checkpointUntilDone(db: Database, attempt = 1): void {
 
 /**
  * What a committed unit of work that withdrew something asks for: these partitions
- * merged, then the WAL truncated; `coalesce` (the server's stream) shares it with the
- * rest of the burst.
+ * merged, then the WAL truncated. `coalesce` (the server's stream) shares it with the rest
+ * of the burst. Otherwise (the user's own withdraw) it starts now, in steps: a merge in one
+ * statement grows with the partition (~65 ms at 20,000 recent messages) and would hold the
+ * main process, and every bridge call with it, for that long; if a cleanup is running
+ * already, this one follows it after the window.
  */
 export function cleanUpAfterWithdraw(db: Database, merges: Iterable<SearchPartition>, opts: { coalesce: boolean }): void {
-  const pending = pendingFor(db).merges
-  for (const p of merges) pending.add(p)
-  if (opts.coalesce) requestCheckpoint(db)
-  else mergeAndTruncate(db)
+  const s = pendingFor(db)
+  for (const p of merges) s.merges.add(p)
+  s.wal = true
+  if (opts.coalesce || s.running) {
+    scheduleCleanup(db, s)
+    return
+  }
+  if (s.timer) clearTimeout(s.timer)
+  s.timer = null
+  startCleanup(db, s, true)
 }

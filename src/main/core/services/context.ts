@@ -25,9 +25,10 @@ export interface CoreContext {
  * not linger in old frames. A truncation follows every merge.
  * Nothing is announced for a write that rolled back.
  *
- * Events go out before the truncation: it costs a few fsyncs (milliseconds on an ordinary
- * disk) and the renderer need not wait for them. For the user's own work it still runs in
- * the same synchronous step; for the server's stream it is coalesced (`requestCheckpoint`).
+ * Events go out before the cleanup: truncations cost a few fsyncs (milliseconds on an
+ * ordinary disk) and merges grow with the index, and the renderer need not wait for them.
+ * The cleanup runs in steps after the commit (services/cleanup.ts); for the server's
+ * stream it is coalesced within bursts.
  */
 export class Effects {
   private readonly events: Array<{ name: EventName; payload: unknown }> = []
