@@ -49,6 +49,14 @@ import { type OpenOptions, openDatabase } from './open'
 
 const log = logger('server.store.sqlite')
 const CHECKPOINT_RETRY_MS = 100
+/**
+ * Withdraws within this long of the last checkpoint share the next one. A truncating
+ * checkpoint costs several fsyncs (milliseconds on a disk) on the event loop's thread, and
+ * a burst of withdraws (one every few ms) paid it once each, stalling every frame behind
+ * it; the withdrawn text may stay in old WAL frames this much longer (the client core does
+ * the same: services/cleanup.ts).
+ */
+const CHECKPOINT_COALESCE_MS = 50
 /** Writes per group commit; more wait for the next one, so one commit never blocks for long. */
 const MAX_GROUP_COMMIT = 256
 
@@ -62,6 +70,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
 
 export class SqliteStore implements ChatStore {
   private checkpointTimer: NodeJS.Timeout | null = null
+  /** When the last checkpoint after withdraws ended. */
+  private lastCheckpointAt = Number.NEGATIVE_INFINITY
   private closed = false
   private pending: PendingWrite[] = []
   private commitScheduled = false
@@ -207,10 +217,10 @@ export class SqliteStore implements ChatStore {
 
   /**
    * The withdrawn text is still in the WAL (the frames written before the delete) until a
-   * checkpoint copies the zeroed pages back and truncates it. Withdraws in one burst share
-   * one checkpoint.
+   * checkpoint copies the zeroed pages back and truncates it: right after the commit, or,
+   * within CHECKPOINT_COALESCE_MS of the last one, when that window ends.
    */
-  private scheduleCheckpoint(delayMs = 0): void {
+  private scheduleCheckpoint(delayMs = this.lastCheckpointAt + CHECKPOINT_COALESCE_MS - performance.now()): void {
     if (this.checkpointTimer) return
     this.checkpointTimer = setTimeout(() => {
       this.checkpointTimer = null
@@ -223,7 +233,9 @@ export class SqliteStore implements ChatStore {
         }
       } catch (err) {
         log.error({ err }, 'WAL checkpoint after withdraw failed')
+      } finally {
+        this.lastCheckpointAt = performance.now()
       }
-    }, delayMs)
+    }, Math.max(0, delayMs))
   }
 }
