@@ -6,6 +6,11 @@ import { migrations as allMigrations } from './migrations'
 import type { Migration } from './migrate'
 import { stmt } from './statements'
 
+/** The profile's standing level: every commit waits for the disk unless it runs in `withoutWaitingForDisk`. */
+const WAITING_FOR_DISK = 'FULL'
+/** How deep each connection is in `withoutWaitingForDisk` calls. */
+const notWaiting = new WeakMap<Database, number>()
+
 export const DATABASE_FILE = 'parley.db'
 
 export interface OpenDatabaseOptions {
@@ -41,7 +46,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Database {
     if (found > known) throw new DatabaseTooNewError(file, found, known)
     db.pragma('journal_mode = WAL')
     // Every commit is on disk before the server is told `received`.
-    db.pragma('synchronous = FULL')
+    db.pragma(`synchronous = ${WAITING_FOR_DISK}`)
     // Deleted content (withdrawn text) is overwritten, not left in free pages.
     db.pragma('secure_delete = ON')
     db.pragma('foreign_keys = ON')
@@ -107,11 +112,15 @@ export function truncateWal(db: Database): boolean {
  * waits (or `syncToDisk`) syncs the WAL it was written to.
  */
 export function withoutWaitingForDisk<T>(db: Database, run: () => T): T {
-  const level = stmt<[], { synchronous: number }>(db, 'PRAGMA synchronous').get()!.synchronous
-  stmt(db, 'PRAGMA synchronous = NORMAL').run()
+  const depth = notWaiting.get(db) ?? 0
+  if (depth === 0) stmt(db, 'PRAGMA synchronous = NORMAL').run()
+  notWaiting.set(db, depth + 1)
   try {
     return run()
   } finally {
-    stmt(db, `PRAGMA synchronous = ${Math.trunc(level)}`).run()
+    notWaiting.set(db, depth)
+    // back to the level set on open (asking SQLite for it cost as much as setting it)
+    if (depth === 0) stmt(db, `PRAGMA synchronous = ${WAITING_FOR_DISK}`).run()
   }
 }
+
