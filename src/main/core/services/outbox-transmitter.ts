@@ -10,7 +10,7 @@ const log = logger('core.outbox')
 const RETRY_MS = 2_000
 
 /** The frame for one outbox entry; null when what it refers to is gone. */
-export function frameFor(ctx: CoreContext, e: OutboxEntry): ClientFrame | null {
+export function frameFor(ctx: CoreContext, e: Omit<OutboxEntry, 'seq' | 'transmitted'>): ClientFrame | null {
   if (e.kind === 'cmd') {
     return {
       type: 'cmd',

@@ -78,8 +78,14 @@ export class WithdrawSender {
     }
 
     const link = this.connection()
-    let cmd = findOutboxFor(db, message.id, 'cmd')
-    if (!cmd) {
+    const queuedCmd = findOutboxFor(db, message.id, 'cmd')
+    let answering: Promise<Outcome | null> | null = null
+    if (queuedCmd) {
+      if (link.ready) {
+        if (!queuedCmd.transmitted) markTransmitted(db, [queuedCmd.id])
+        answering = this.transmit(queuedCmd, link)
+      }
+    } else {
       const entry = {
         id: newId(),
         kind: 'cmd' as const,
@@ -89,34 +95,41 @@ export class WithdrawSender {
         transmitted: link.ready,
         createdAt: ctx.now(),
       }
-      // Online, the command goes out before the disk has it (an fsync costs milliseconds
-      // here, and withdrawing is a race against the recipient's eyes): the caller hears
+      // Online, the command goes out first and is recorded right after, without waiting for
+      // the disk (an fsync costs milliseconds here, and withdrawing is a race against the
+      // recipient's eyes; nothing can answer it before this returns): the caller hears
       // 'withdrawn' only once the server acknowledged it and that answer was committed
-      // waiting for the disk, and 'queued' only once the queued command is durable. A power
-      // cut in between loses a command nobody was told about; the message then still stands.
-      commit(
-        ctx,
-        () => {
-          // The server may hold the send already: stop resending it, and withdraw it instead.
-          if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
-          enqueue(db, entry)
-        },
-        { waitForDisk: !link.ready },
-      )
-      cmd = getOutboxEntry(db, entry.id)!
+      // waiting for the disk, and 'queued' only once the queued command is durable. A crash
+      // in between loses a command nobody was told about: the message then still stands, or,
+      // if the server got it, the relayed command removes it here too.
+      if (link.ready) answering = this.transmit(entry, link)
+      try {
+        commit(
+          ctx,
+          () => {
+            // The server may hold the send already: stop resending it, and withdraw it instead.
+            if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
+            enqueue(db, entry)
+          },
+          { waitForDisk: !link.ready },
+        )
+      } catch (err) {
+        this.answers.settle(entry.id, null)
+        throw err
+      }
     }
-    if (!link.ready) return outcome('queued')
-    const answer = await this.transmitAndWait(cmd, link)
+    if (!answering) return outcome('queued')
+    const answer = await answering
     if (answer && !(answer.ok && answer.value.outcome === 'queued')) return answer
     // No final answer yet: the command stays queued, and from now on it must survive a power cut.
     if (db.open) syncToDisk(db)
     return outcome('queued')
   }
 
-  private transmitAndWait(cmd: OutboxEntry, link: Connection): Promise<Outcome | null> {
+  /** Writes the command; resolves with the server's answer, or null without one. */
+  private transmit(cmd: Omit<OutboxEntry, 'seq' | 'transmitted'>, link: Connection): Promise<Outcome | null> {
     const answer = this.answers.wait(cmd.id, ANSWER_TIMEOUT_MS)
     const frame = frameFor(this.ctx, cmd)
-    if (!cmd.transmitted) markTransmitted(this.ctx.db, [cmd.id])
     if (!frame || !link.send(frame)) this.answers.settle(cmd.id, null)
     return answer
   }
