@@ -163,22 +163,6 @@ function scheduleCleanup(db: Database, state: Pending): void {
 }
 
 /**
- * Truncate the WAL soon (and merge the search partitions withdraws left): right away when
- * no cleanup ended in the last CHECKPOINT_COALESCE_MS, otherwise once that window ends
- * (if one is running, the window starts when it is done). A catch-up applying a thousand
- * withdraws then pays for a few merges and truncations instead of a thousand; withdrawn
- * text (or its trigrams) stays at most until the cleanup running when it was withdrawn,
- * the window and its own cleanup are done. During a replay (inside net/turns.ts) a
- * cleanup runs a step at a time; started outside the turns (an event handled on its own),
- * it runs to its end before this returns.
- */
-export function requestCheckpoint(db: Database): void {
-  const s = pendingFor(db)
-  s.wal = true
-  scheduleCleanup(db, s)
-}
-
-/**
  * A cleanup is under way (it merges the search index a step at a time). The server's
  * stream waits for it: FTS5 carries on an unfinished merge inside the next commit that
  * writes to the index, which would put a large part of it back into one step.
@@ -213,14 +197,24 @@ export function checkpointUntilDone(db: Database, attempt = 1): void {
 }
 
 /**
- * What a committed unit of work that withdrew something asks for: these partitions
- * merged, then the WAL truncated. `coalesce` (the server's stream) shares it with the rest
- * of the burst. Otherwise (the user's own withdraw) it starts now, in steps: a merge in one
+ * Merge these search partitions (the terms of entries deleted from them go), then truncate
+ * the WAL (deleted text out of old frames): what a committed withdraw asks for, and the
+ * rollover after moving entries.
+ *
+ * `coalesce` (the server's stream): right away when no cleanup ended in the last
+ * CHECKPOINT_COALESCE_MS, otherwise once that window ends (if one is running, the window
+ * starts when it is done). A catch-up applying a thousand withdraws then pays for a few
+ * merges and truncations instead of a thousand; withdrawn text (or its trigrams) stays at
+ * most until the cleanup running when it was withdrawn, the window and its own cleanup are
+ * done. During a replay (inside net/turns.ts) it runs a step at a time; started outside the
+ * turns (an event handled on its own), it runs to its end before this returns.
+ *
+ * Otherwise (the user's own withdraw, the rollover) it starts now, in steps: a merge in one
  * statement grows with the partition (~65 ms at 20,000 recent messages) and would hold the
  * main process, and every bridge call with it, for that long; if a cleanup is running
  * already, this one follows it after the window.
  */
-export function cleanUpAfterWithdraw(db: Database, merges: Iterable<SearchPartition>, opts: { coalesce: boolean }): void {
+export function requestCleanup(db: Database, merges: Iterable<SearchPartition>, opts: { coalesce: boolean }): void {
   const s = pendingFor(db)
   for (const p of merges) s.merges.add(p)
   s.wal = true

@@ -3,7 +3,7 @@ import type { BridgeEvents, EmitEvent, EventName } from '../../../shared/bridge'
 import { withoutWaitingForDisk } from '../db/open'
 import type { RecallWindows } from '../db/queries/meta'
 import { mergesAfterWithdrawFrom, type SearchPartition } from '../db/queries/search-index'
-import { cleanUpAfterWithdraw } from './cleanup'
+import { requestCleanup } from './cleanup'
 
 /** What every service shares: the profile's database, the event sink and the clocks. */
 export interface CoreContext {
@@ -48,7 +48,7 @@ export class Effects {
 
   apply(ctx: CoreContext, opts: { coalesceCheckpoint?: boolean } = {}): void {
     for (const e of this.events) (ctx.emit as (n: EventName, p: unknown) => void)(e.name, e.payload)
-    if (this.checkpoint) cleanUpAfterWithdraw(ctx.db, this.merges, { coalesce: opts.coalesceCheckpoint === true })
+    if (this.checkpoint) requestCleanup(ctx.db, this.merges, { coalesce: opts.coalesceCheckpoint === true })
   }
 }
 

@@ -1,6 +1,6 @@
 import { logger } from '../../../shared/log'
-import { optimizeIndex, RECENT_INDEX_MS, rolloverBatch } from '../db/queries/search-index'
-import { checkpointUntilDone } from './cleanup'
+import { RECENT_INDEX_MS, rolloverBatch } from '../db/queries/search-index'
+import { requestCleanup } from './cleanup'
 import type { CoreContext } from './context'
 
 const log = logger('core.search-rollover')
@@ -12,7 +12,8 @@ export const ROLLOVER_EVERY_MS = 60 * 60 * 1000
  * Keeps the recent search partition small (db/queries/search-index.ts): at start and then
  * every ROLLOVER_EVERY_MS, moves messages older than RECENT_INDEX_MS to the archive, one
  * bounded transaction per turn of the event loop (a profile migrated with a long history
- * moves it all once without freezing the app), then merges the recent partition.
+ * moves it all once without freezing the app), then merges the recent partition (in steps:
+ * services/cleanup.ts).
  */
 export class SearchIndexRollover {
   private timer: NodeJS.Timeout | null = null
@@ -40,9 +41,8 @@ export class SearchIndexRollover {
         const n = rolloverBatch(this.ctx.db, cutoff)
         moved += n
         if (n > 0) return this.later(step, 0)
-        // Also finishes a withdraw's merge a crash interrupted: recent is small, so this is cheap.
-        optimizeIndex(this.ctx.db, 'recent')
-        checkpointUntilDone(this.ctx.db)
+        // In steps, like a withdraw's (it also finishes one a crash interrupted).
+        requestCleanup(this.ctx.db, ['recent'], { coalesce: false })
         if (moved > 0) log.info({ moved }, 'search index rolled over')
       } catch (err) {
         log.error({ err }, 'search index rollover failed; retried at the next one')
