@@ -97,11 +97,11 @@ export class WithdrawSender {
       }
       // Online, the command goes out first and is recorded right after, without waiting for
       // the disk (an fsync costs milliseconds here, and withdrawing is a race against the
-      // recipient's eyes; nothing can answer it before this returns): the caller hears
-      // 'withdrawn' only once the server acknowledged it and that answer was committed
-      // waiting for the disk, and 'queued' only once the queued command is durable. A crash
-      // in between loses a command nobody was told about: the message then still stands, or,
-      // if the server got it, the relayed command removes it here too.
+      // recipient's eyes; no answer can arrive before the commit below, in the same step).
+      // The caller hears 'withdrawn' only once the server acknowledged it and that answer
+      // was committed waiting for the disk, and 'queued' only once the queued command is
+      // durable. A crash in between loses a command nobody was told about: the message then
+      // still stands, or, if the server got it, the relayed command removes it here too.
       if (link.ready) answering = this.transmit(entry, link)
       try {
         commit(
