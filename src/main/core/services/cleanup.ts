@@ -1,8 +1,8 @@
 /**
  * The cleanup after withdraws: each search partition a withdrawn entry left is merged (its
  * orphaned trigrams gone) and the WAL truncated (the withdrawn rows' text, and the merge's
- * old pages, out of old frames): truncate, merge in steps, truncate, a step at a time in
- * turns of the event loop (net/turns.ts). For the user's own work it starts at once; for the
+ * old pages, out of old frames): merge in steps, then truncate, a step at a time in turns
+ * of the event loop (net/turns.ts). For the user's own work it starts at once; for the
  * server's stream it is coalesced within bursts.
  */
 import type { Database } from 'better-sqlite3'
@@ -71,14 +71,24 @@ function mergeAndTruncate(db: Database): void {
 }
 
 /**
- * What a burst of relayed withdraws asked for, done a step at a time (net/turns.ts): the
- * WAL truncated (the withdrawn rows' text out of old frames), each partition merged (the
- * orphaned trigrams gone), the WAL truncated again (the merge's old pages gone). Each of
- * these is a step of its own, so none is added to another or to a slice of events.
+ * A merge still running this long after its cleanup started truncates the WAL first, so
+ * the withdrawn rows' text does not wait in old frames for a long merge (an archive's).
+ * Shorter ones, nearly all, end with one truncation instead of two: each is several fsyncs
+ * that hold the event loop (milliseconds on a disk).
+ */
+const TRUNCATE_DURING_MERGE_AFTER_MS = 50
+
+/**
+ * What withdraws asked for, done a step at a time (net/turns.ts): each partition merged
+ * (the orphaned trigrams gone), then the WAL truncated (the withdrawn rows' text and the
+ * merge's old pages out of old frames); once more before the merge is done if it runs past
+ * TRUNCATE_DURING_MERGE_AFTER_MS. Each of these is a step of its own, so none is added to
+ * another or to a slice of events.
  */
 class Cleanup implements Chore {
-  private truncated = false
-  private merged = false
+  private readonly startedAt = performance.now()
+  /** The WAL was truncated before the merges were done (they ran long). */
+  private truncatedEarly = false
   /** Closing: what is still pending after it is the caller's, not scheduled from here. */
   private last = false
 
@@ -102,15 +112,14 @@ class Cleanup implements Chore {
   }
 
   private next(deadline: number): boolean {
-    if (!this.truncated) {
-      this.truncated = true
-      checkpointUntilDone(this.db)
-      return true
-    }
     const p = this.merges[0]
     if (p !== undefined) {
+      if (!this.truncatedEarly && performance.now() - this.startedAt >= TRUNCATE_DURING_MERGE_AFTER_MS) {
+        this.truncatedEarly = true
+        checkpointUntilDone(this.db)
+        return true
+      }
       try {
-        this.merged = true
         while (mergeStep(this.db, p)) if (performance.now() >= deadline) return true
         this.merges.shift()
         return true
@@ -121,7 +130,7 @@ class Cleanup implements Chore {
         this.merges.length = 0
       }
     }
-    if (this.merged) checkpointUntilDone(this.db)
+    checkpointUntilDone(this.db)
     return false
   }
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
 import { wake } from '../net/turns'
 import { cmdEvent, messageEvent, signedInCore, type TestCore } from '../testing/harness'
@@ -11,6 +11,7 @@ import { InboundProcessor } from './inbound'
 
 const cores: TestCore[] = []
 afterEach(async () => {
+  vi.restoreAllMocks()
   for (const t of cores.splice(0)) await t.dispose()
 })
 
@@ -93,5 +94,50 @@ describe('cleanup after withdraws during a replay', () => {
     expect(running).toEqual([true, false])
     expect(getMessage(db, next.id)).not.toBeNull()
     expect(pieces.filter((p) => profileHas(t.dir, p))).toEqual([])
+  })
+
+  /**
+   * The cleanup's first step, seen from a chore queued right behind it: what the profile
+   * holds then. `merging` (ms): how long its merge counts as running by that step.
+   */
+  async function afterFirstStep(merging: number) {
+    const t = await signedInCore('bob')
+    cores.push(t)
+    const db = t.core.testing.db
+    for (let i = 0; i < 100; i++) t.link.event(messageEvent('alice', 'bob', `ordinary chatter number ${i} about lunch`))
+    const text = `secret ${word} word`
+    const m = messageEvent('alice', 'bob', text)
+    t.link.event(m)
+    const realNow = performance.now.bind(performance)
+    let skew = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => realNow() + skew)
+    const seen = new Promise<{ text: boolean; pieces: boolean; running: boolean }>((resolve) => {
+      void inTurn(() => {
+        t.link.event(cmdEvent('alice', m))
+        skew = merging
+        wake({
+          step() {
+            resolve({ text: profileHas(t.dir, text), pieces: pieces.some((p) => profileHas(t.dir, p)), running: cleanupRunning(db) })
+            return false
+          },
+        })
+      })
+    })
+    const first = await seen
+    await waitFor(() => !cleanupRunning(db), { what: 'the cleanup to end' })
+    return { first, after: { text: profileHas(t.dir, text), pieces: pieces.some((p) => profileHas(t.dir, p)) } }
+  }
+
+  it('merges first and truncates once: the text leaves the WAL with the merge done', async () => {
+    const { first, after } = await afterFirstStep(0)
+    expect(first).toMatchObject({ text: true, running: true })
+    expect(after).toEqual({ text: false, pieces: false })
+  })
+
+  it('truncates before a merge that runs long is done, and again after it', async () => {
+    const { first, after } = await afterFirstStep(60)
+    // the row's text is out of the WAL already; its trigrams wait for the merge
+    expect(first).toEqual({ text: false, pieces: true, running: true })
+    expect(after).toEqual({ text: false, pieces: false })
   })
 })
