@@ -123,4 +123,3 @@ export function withoutWaitingForDisk<T>(db: Database, run: () => T): T {
     if (depth === 0) stmt(db, `PRAGMA synchronous = ${WAITING_FOR_DISK}`).run()
   }
 }
-
