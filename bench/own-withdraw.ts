@@ -1,7 +1,7 @@
 /**
  * 7. The user's own withdraw on a busy profile: how long the main process is held (every
- * bridge call waits meanwhile) from the call until the cleanup after it (WAL truncation,
- * search-index merge, truncation) is done, and the time until the call answers.
+ * bridge call waits meanwhile) from the call until the cleanup after it (search-index
+ * merge, WAL truncation) is done, and the time until the call answers.
  *
  * The profile holds 20,000 messages of the last three days, so all of them are in the
  * search index's recent partition, which a withdraw's cleanup merges: a heavy user's week,
