@@ -65,7 +65,7 @@ describe('no trace after a withdraw', () => {
     const pending = t.core.handlers.withdrawMessage({ messageId: m.id })
     t.link.deliver({ type: 'ack', id: t.link.framesOf('cmd')[0]!.id, ts: serverTs() })
     expect(unwrap(await pending).outcome).toBe('withdrawn')
-    // the cleanup (truncate, merge, truncate) follows in steps, not inside the withdraw
+    // the cleanup (merge, then truncation) follows in steps, not inside the withdraw
     expect(cleanupRunning(t.core.testing.db)).toBe(true)
     expect(unwrap(await t.core.handlers.reEdit({ messageId: m.id })).text).toBe(`my ${secret}`)
 
