@@ -8,7 +8,7 @@
 import type { Database } from 'better-sqlite3'
 import { logger } from '../../../shared/log'
 import { truncateWal, withoutWaitingForDisk } from '../db/open'
-import { mergeIndexStep, optimizeIndex, type SearchPartition } from '../db/queries/search-index'
+import { mergeIndexStep, type SearchPartition } from '../db/queries/search-index'
 import { inTurn, wake, type Chore } from '../net/turns'
 
 const log = logger('core.checkpoint')
@@ -51,23 +51,6 @@ export const MERGE_STEP_PAGES = 8
 function mergeStep(db: Database, p: SearchPartition): boolean {
   // the truncation after the merge makes it durable; a merge lost in a crash is redone at the next start
   return withoutWaitingForDisk(db, () => mergeIndexStep(db, p, MERGE_STEP_PAGES))
-}
-
-/** Merge the partitions withdraws left, then truncate the WAL (which then holds the merge's old pages no more). */
-function mergeAndTruncate(db: Database): void {
-  if (!db.open) return
-  const state = pendingFor(db)
-  state.wal = false
-  for (const p of state.merges) {
-    try {
-      optimizeIndex(db, p)
-      state.merges.delete(p)
-    } catch (err) {
-      // Kept pending: the next withdraw's truncation, close or the rollover merges it again.
-      log.error({ err, partition: p }, 'search index merge failed')
-    }
-  }
-  checkpointUntilDone(db)
 }
 
 /**
@@ -148,25 +131,26 @@ class Cleanup implements Chore {
   }
 }
 
-function startCleanup(db: Database, state: Pending, asSteps: boolean): void {
+/** `steps`: in turns of the event loop; `now`: to its end before this returns; `closing`: the same, and nothing scheduled after it. */
+function startCleanup(db: Database, state: Pending, run: 'steps' | 'now' | 'closing'): void {
   state.wal = false
   const cleanup = new Cleanup(db, state, [...state.merges])
   state.merges.clear()
   state.running = cleanup
-  if (asSteps) wake(cleanup)
-  else cleanup.runToEnd()
+  if (run === 'steps') wake(cleanup)
+  else cleanup.runToEnd(run === 'closing')
 }
 
 function scheduleCleanup(db: Database, state: Pending): void {
   if (state.running || state.timer) return
   const wait = state.lastAt + CHECKPOINT_COALESCE_MS - performance.now()
   if (wait <= 0) {
-    startCleanup(db, state, inTurn())
+    startCleanup(db, state, inTurn() ? 'steps' : 'now')
     return
   }
   state.timer = setTimeout(() => {
     state.timer = null
-    startCleanup(db, state, true)
+    startCleanup(db, state, 'steps')
   }, wait)
   state.timer.unref()
 }
@@ -192,7 +176,7 @@ export function settlePendingCheckpoint(db: Database): void {
   s.running?.runToEnd(true)
   if (s.timer) clearTimeout(s.timer)
   s.timer = null
-  if (s.wal || s.merges.size > 0) mergeAndTruncate(db)
+  if (db.open && (s.wal || s.merges.size > 0)) startCleanup(db, s, 'closing')
 }
 
 /** Truncate the WAL now, or keep trying a while if a reader is in the way. */
@@ -233,5 +217,5 @@ export function requestCleanup(db: Database, merges: Iterable<SearchPartition>, 
   }
   if (s.timer) clearTimeout(s.timer)
   s.timer = null
-  startCleanup(db, s, true)
+  startCleanup(db, s, 'steps')
 }

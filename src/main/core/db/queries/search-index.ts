@@ -37,16 +37,10 @@ export function unindexMessage(db: Database, rowId: number): SearchPartition | n
   return null
 }
 
-/** Merge a partition into one segment: the terms no remaining message uses are gone. */
-export function optimizeIndex(db: Database, p: SearchPartition): void {
-  const t = TABLE[p]
-  stmt(db, `INSERT INTO ${t} (${t}) VALUES ('optimize')`).run()
-}
-
 /**
  * Part of that merge, as FTS5's incremental merge ('merge' with a negative page count:
  * every segment, a lone one with deleted entries included, merged into one) writing about
- * `pages` leaf pages: the same result as `optimizeIndex` once it returns false, in steps
+ * `pages` leaf pages: the same result as FTS5's 'optimize' once it returns false, in steps
  * of bounded cost. True when there is more to do. Later deletes make more to do.
  */
 export function mergeIndexStep(db: Database, p: SearchPartition, pages: number): boolean {
