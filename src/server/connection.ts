@@ -204,6 +204,10 @@ export class Connection {
       return
     }
     const { ctx } = this.deps
+    if (frame.type === 'send' || frame.type === 'cmd') {
+      // ids only: a fault run's flight record matches them against what the clients did
+      this.log.debug({ type: frame.type, id: frame.id, msgId: frame.type === 'cmd' ? frame.ext.msgId : frame.id }, 'frame')
+    }
     switch (frame.type) {
       case 'hello':
         return this.hello(frame.v)

@@ -1,8 +1,11 @@
 /** `send`, `received` and `lookup`: the message half of the protocol. */
+import { logger } from '../shared/log'
 import { type SendFrame, USERNAME_RE } from '../shared/protocol'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
 import { accessConversation, STALE_ROSTER_ATTEMPTS } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
+
+const log = logger('server.messaging')
 
 export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame, attempt = 1): Promise<Reply> {
   const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
@@ -17,6 +20,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
     groupVersion: access.groupVersion,
     now: ctx.now(),
   })
+  log.debug({ msgId: frame.id, conversationId: frame.conversationId, sender: actor.username, outcome: result.kind }, 'send')
   switch (result.kind) {
     case 'stale':
       // the group changed between reading its roster and writing: the new roster decides

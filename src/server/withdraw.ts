@@ -59,9 +59,10 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
       return refusal(result.decision, cmdId)
     case 'withdrawn':
       await publishDeliveries(ctx.bus, result.deliveries, actor.username)
-      log.info({ conversationId, msgId, actor: actor.username, as: result.as }, 'message withdrawn')
+      log.info({ conversationId, msgId, cmdId, actor: actor.username, as: result.as }, 'message withdrawn')
       return ackFrame(cmdId, result.tombstone.withdrawnAt)
     case 'already-withdrawn':
+      log.debug({ conversationId, msgId, cmdId, actor: actor.username, firstCmdId: result.tombstone.cmdId }, 'already withdrawn')
       if (result.tombstone.cmdId === cmdId) {
         // this very command again: the same answer, to the same actor only
         const isRetry = result.tombstone.conversationId === conversationId && result.tombstone.withdrawnBy === actor.username
@@ -69,6 +70,7 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
       }
       return answerRepeat(ctx, actor, access.role, frame, result.tombstone)
     case 'not-found':
+      log.debug({ conversationId, msgId, cmdId, actor: actor.username }, 'withdraw of an unknown message')
       return notFound(cmdId)
     case 'id-conflict':
       return idConflict(cmdId)

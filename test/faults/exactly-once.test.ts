@@ -6,21 +6,14 @@
  * all at random. At the end every client database holds exactly the expected messages.
  * FAULT_SEED reproduces a run (the seed is printed).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { expectCleanExactlyOnceRun, runExactlyOnceCampaign } from '../helpers/exactly-once-run'
 import { publishFigures } from '../helpers/figures'
-import { launchServer, type ServerProcess } from '../helpers/server-process'
 
 const TARGET = { clients: 4, messages: 10_000, withdraws: 1_000, serverKills: 25, clientKills: 100, socketDrops: 200 }
 
-let server: ServerProcess
-beforeAll(async () => {
-  server = await launchServer({ args: ['--recall-window-seconds', '0'] })
-})
-afterAll(() => server?.dispose())
-
 it('delivers 10,000 messages exactly once and 1,000 withdraws for good, through kills and drops', async () => {
-  const report = await runExactlyOnceCampaign(server, TARGET)
+  const report = await runExactlyOnceCampaign({ name: 'exactly-once', ...TARGET })
   publishFigures('exactly-once', report)
   expectCleanExactlyOnceRun(report)
   expect(report.messages).toBeGreaterThanOrEqual(TARGET.messages)

@@ -39,6 +39,7 @@ export class ClientProcess {
     readonly name: string,
     readonly profileDir: string,
     private serverUrl: string,
+    private readonly opts: { logLevel?: string; onLog?: (chunk: string) => void } = {},
   ) {}
 
   get running(): boolean {
@@ -60,7 +61,7 @@ export class ClientProcess {
     const proc = spawn(process.execPath, ['--import', 'tsx', RUNNER, '--server', serverUrl, '--profile', this.profileDir], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, PARLEY_LOG_LEVEL: this.opts.logLevel ?? process.env.PARLEY_LOG_LEVEL ?? 'warn' },
     })
     this.child = proc
     live.add(proc)
@@ -69,6 +70,7 @@ export class ClientProcess {
     proc.stdin!.on('error', () => {})
     proc.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-KEEP_LOG_CHARS)
+      this.opts.onLog?.(chunk.toString())
     })
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start in time\n${this.stderr.slice(-3000)}`)), START_TIMEOUT_MS)

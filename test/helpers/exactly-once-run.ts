@@ -20,15 +20,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type BetterSqlite3 from 'better-sqlite3'
+import BetterSqlite3 from 'better-sqlite3'
 import { expect } from 'vitest'
 import { directConversationId } from '../../src/shared/protocol'
 import { ClientProcess, type RecordedEvent } from './client-process'
 import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
+import { FIGURES_DIR } from './figures'
+import { FlightRecorder } from './flight-recorder'
 import { Rng, UNICODE_SAMPLES } from './fuzz-frames'
-import { type ServerProcess, serverErrors } from './server-process'
+import { launchServer, type ServerProcess, serverErrors } from './server-process'
 
 export interface ExactlyOnceOptions {
+  /** Names the figures and the flight record (test-results/faults/<name>/). */
+  name: string
   clients: number
   messages: number
   withdraws: number
@@ -60,6 +64,8 @@ export interface ExactlyOnceReport {
   reordered: number
   problems: string[]
   serverErrors: string[]
+  /** The flight record of the messages the problems name (written only when there are problems). */
+  record: string | null
   durationMs: number
 }
 
@@ -90,7 +96,18 @@ interface Participant {
 const SETTLE_TIMEOUT_MS = 90_000
 const RESYNC_TIMEOUT_MS = 60_000
 
-export async function runExactlyOnceCampaign(server: ServerProcess, opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
+export async function runExactlyOnceCampaign(opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
+  const recorder = new FlightRecorder(path.join(FIGURES_DIR, opts.name))
+  // debug: the server logs the id of every send and withdraw it handles (never text)
+  const server = await launchServer({ args: ['--recall-window-seconds', '0'], logLevel: 'debug', onLog: recorder.logSink('server') })
+  try {
+    return await campaign(opts, server, recorder)
+  } finally {
+    await server.dispose()
+  }
+}
+
+async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorder: FlightRecorder): Promise<ExactlyOnceReport> {
   const seed = opts.seed ?? Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 32))
   const rng = new Rng(seed)
   const started = performance.now()
@@ -112,6 +129,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     reordered: 0,
     problems: [],
     serverErrors: [],
+    record: null,
     durationMs: 0,
   }
   const problem = (text: string) => {
@@ -133,7 +151,8 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   const suffix = seed.toString(36).slice(0, 5)
   const people: Participant[] = Array.from({ length: opts.clients }, (_, i) => {
     const name = `p${i}_${suffix}`
-    return { name, proc: new ClientProcess(name, path.join(profilesRoot, name), server.url), busy: false, deaths: [], sends: [] }
+    const proc = new ClientProcess(name, path.join(profilesRoot, name), server.url, { logLevel: 'debug', onLog: recorder.logSink(name) })
+    return { name, proc, busy: false, deaths: [], sends: [] }
   })
   const byName = new Map(people.map((p) => [p.name, p]))
   const tracked: Tracked[] = []
@@ -189,6 +208,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
   for (const p of people) await p.proc.stop()
   verifyFinal()
   report.serverErrors = serverErrors(server.log())
+  if (report.problems.length > 0) report.record = recorder.explain(recorder.named(report.problems))
   report.durationMs = Math.round(now() - started)
   rmSync(profilesRoot, { recursive: true, force: true })
   return report
@@ -219,22 +239,32 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     byToken.set(token, t)
     sendOrder.get(p.name)!.push(t)
     report.messages++
+    recorder.track(token, [p.name, peer.name])
+    recorder.note(token, p.name, `sendMessage to ${peer.name} (life ${p.proc.life})`)
     const text = `${token} ${rng.pick(UNICODE_SAMPLES)} ${'·'.repeat(rng.int(0, 40))}`
     const result = await p.proc.call('sendMessage', { conversationId: t.conversationId, text })
     if (result === null) {
+      recorder.note(token, p.name, 'sendMessage: no answer (the process died)')
       t.status = 'unknown'
       report.unknownOutcomes++
       return
     }
     if (!result.ok) {
+      recorder.note(token, p.name, `sendMessage refused: ${result.error.code}`)
       problem(`send by ${p.name} refused: ${result.error.code} ${result.error.message}`)
       t.status = 'never'
       report.messages--
       return
     }
-    t.id = result.value.id
+    identify(t, result.value.id)
+    recorder.note(token, p.name, `sendMessage answered: ${result.value.id} ${result.value.state}`)
     t.status = 'stored'
-    byId.set(t.id, t)
+  }
+
+  function identify(t: Tracked, id: string): void {
+    t.id = id
+    byId.set(id, t)
+    recorder.identify(t.token, id)
   }
 
   function candidates(p: Participant): Tracked[] {
@@ -253,18 +283,22 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     if (options.length === 0) return false
     const t = rng.pick(options)
     t.withdraw = 'pending'
+    recorder.note(t.token, p.name, `withdrawMessage (life ${p.proc.life})`)
     void (async () => {
       const result = await p.proc.call('withdrawMessage', { messageId: t.id! })
       if (result === null) {
+        recorder.note(t.token, p.name, 'withdrawMessage: no answer (the process died)')
         t.withdraw = 'unknown'
         report.unknownOutcomes++
         return
       }
       if (!result.ok) {
+        recorder.note(t.token, p.name, `withdrawMessage refused: ${result.error.code}`)
         problem(`withdraw of ${t.id} by ${p.name} refused: ${result.error.code} ${result.error.message}`)
         t.withdraw = 'none'
         return
       }
+      recorder.note(t.token, p.name, `withdrawMessage answered: ${result.value.outcome}`)
       t.withdraw = 'done'
       report.withdraws++
       if (result.value.outcome === 'withdrawn') t.withdrawAckedAt = now()
@@ -288,7 +322,9 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       const up = people.filter((p) => p.proc.running && !p.busy)
       if (up.length === 0) return
       report.socketDrops++
-      void rng.pick(up).proc.dropSocket()
+      const victim = rng.pick(up)
+      recorder.fault(victim.name, 'socket dropped')
+      void victim.proc.dropSocket()
       return
     }
     if (kind === 'server') {
@@ -298,9 +334,11 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
         while (serverBusy) await new Promise((r) => setTimeout(r, 50))
         serverBusy = true
         try {
+          recorder.fault('server', 'SIGKILL')
           await server.kill()
           await new Promise((r) => setTimeout(r, rng.int(100, 1_500)))
           await server.start()
+          recorder.fault('server', 'restarted')
         } finally {
           serverBusy = false
         }
@@ -317,6 +355,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
       const victim = rng.pick(up)
       victim.busy = true
       const killedAt = now()
+      recorder.fault(victim.name, `SIGKILL (life ${victim.proc.life})`)
       await victim.proc.kill()
       const snapshot = inspectAfterCrash(victim)
       await new Promise((r) => setTimeout(r, rng.int(200, 1_500)))
@@ -329,6 +368,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
 
   async function restart(p: Participant): Promise<void> {
     await p.proc.start(server.url)
+    recorder.fault(p.name, `restarted (life ${p.proc.life})`)
     decideUnknowns(p)
   }
 
@@ -361,22 +401,26 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
         if (ids.length > 1) flag('duplicated', `${p.name} stored ${t.token} ${ids.length} times`)
         if (ids.length === 0) {
           // never committed: it does not exist (a withdraw of it is impossible)
+          recorder.note(t.token, 'harness', 'unknown send decided: never stored')
           t.status = 'never'
           report.messages--
           report.unknownOutcomes--
           continue
         }
-        t.id = ids[0]!
+        identify(t, ids[0]!)
         t.status = 'stored'
-        byId.set(t.id, t)
         const state = db.prepare('SELECT state FROM messages WHERE id = ?').pluck().get(t.id)
-        if (state === 'sent' || state === 'delivered') confirmedIds.add(t.id)
+        recorder.note(t.token, 'harness', `unknown send decided: stored as ${t.id}, state ${String(state)}`)
+        if (state === 'sent' || state === 'delivered') confirmedIds.add(t.id!)
       }
       const isNotice = db.prepare("SELECT 1 FROM messages WHERE id = ? AND kind = 'notice'").pluck()
       const queuedCmd = db.prepare("SELECT 1 FROM outbox WHERE kind = 'cmd' AND message_id = ?").pluck()
       for (const t of sendOrder.get(p.name)!) {
         if (t.withdraw !== 'unknown') continue
-        if (isNotice.get(t.id) || queuedCmd.get(t.id)) {
+        const notice = !!isNotice.get(t.id)
+        const queued = !!queuedCmd.get(t.id)
+        recorder.note(t.token, 'harness', `unknown withdraw decided from ${p.name}'s database: notice ${notice}, queued command ${queued}, on the server ${serverWithdrew(t.id!)}`)
+        if (notice || queued) {
           t.withdraw = 'done'
           report.withdraws++
         } else {
@@ -425,12 +469,44 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
     )
     shown.set(p.name, log)
     p.proc.onEvent((e) => {
+      noteEvent(p, e)
       if (e.name === 'message:updated') {
         const m = (e as RecordedEvent<'message:updated'>).payload.message
         if (m.sender === p.name && (m.state === 'sent' || m.state === 'delivered')) confirmedIds.add(m.id)
       }
       log.observe(e)
     })
+  }
+
+  function noteEvent(p: Participant, e: RecordedEvent): void {
+    const life = `(life ${e.life})`
+    switch (e.name) {
+      case 'message:added':
+      case 'message:updated': {
+        const m = (e as RecordedEvent<'message:added'>).payload.message
+        recorder.note(m.id, p.name, `${e.name} ${m.kind} ${m.state ?? ''} ${life}`)
+        return
+      }
+      case 'message:withdrawn':
+        recorder.note((e as RecordedEvent<'message:withdrawn'>).payload.messageId, p.name, `${e.name} ${life}`)
+        return
+      case 'message:withdraw-failed':
+        recorder.note((e as RecordedEvent<'message:withdraw-failed'>).payload.messageId, p.name, `${e.name} ${life}`)
+        return
+    }
+  }
+
+  /** The server's own record, read from its database: did a withdraw of this message take effect? */
+  function serverWithdrew(msgId: string): boolean | 'unknown' {
+    let db: BetterSqlite3.Database | null = null
+    try {
+      db = new BetterSqlite3(path.join(server.dataDir, 'server.db'), { readonly: true, fileMustExist: true })
+      return db.prepare('SELECT 1 FROM tombstones WHERE msg_id = ?').pluck().get(msgId) !== undefined
+    } catch {
+      return 'unknown'
+    } finally {
+      db?.close()
+    }
   }
 
   // ---------------------------------------------------------------- the end state
@@ -547,7 +623,7 @@ export async function runExactlyOnceCampaign(server: ServerProcess, opts: Exactl
 
 /** The verdict every exactly-once run must meet, full or bounded. */
 export function expectCleanExactlyOnceRun(report: ExactlyOnceReport): void {
-  expect(report.problems).toEqual([])
+  expect(report.problems, `the flight record: ${report.record}`).toEqual([])
   expect(report.serverErrors).toEqual([])
   expect({ lost: report.lost, duplicated: report.duplicated, resurrected: report.resurrected, reordered: report.reordered }).toEqual({
     lost: 0,

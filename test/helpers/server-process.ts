@@ -25,6 +25,8 @@ export interface ServerProcessOptions {
   /** Extra command-line arguments (e.g. `--recall-window-seconds 0`). */
   args?: string[]
   logLevel?: string
+  /** Also hands every stderr chunk (JSON log lines) here, e.g. to a flight recorder's file. */
+  onLog?: (chunk: string) => void
 }
 
 export interface ServerProcess {
@@ -80,6 +82,7 @@ export async function launchServer(opts: ServerProcessOptions = {}): Promise<Ser
     })
     proc.stderr!.on('data', (chunk: Buffer) => {
       logText = (logText + chunk.toString()).slice(-KEEP_LOG_CHARS)
+      opts.onLog?.(chunk.toString())
     })
     url = await new Promise<string>((resolve, reject) => {
       let out = ''

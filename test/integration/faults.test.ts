@@ -4,19 +4,13 @@
  * SIGKILLed and restarted, clients are SIGKILLed and restarted, and sockets are dropped.
  * FAULT_SEED reproduces a run (the seed is printed).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { expectCleanExactlyOnceRun, runExactlyOnceCampaign } from '../helpers/exactly-once-run'
 import { publishFigures } from '../helpers/figures'
-import { launchServer, type ServerProcess } from '../helpers/server-process'
-
-let server: ServerProcess
-beforeAll(async () => {
-  server = await launchServer({ args: ['--recall-window-seconds', '0'] })
-})
-afterAll(() => server?.dispose())
 
 it('delivers every message exactly once and every withdraw for good, through kills and drops', { timeout: 240_000 }, async () => {
-  const report = await runExactlyOnceCampaign(server, {
+  const report = await runExactlyOnceCampaign({
+    name: 'exactly-once-bounded',
     clients: 2,
     messages: 300,
     withdraws: 30,

@@ -211,6 +211,7 @@ function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: strin
     replyTo: ev.replyTo ?? null,
   })
   fx.emit('message:added', { message: viewOfMessage(ctx, getMessage(ctx.db, ev.id)!, me) })
+  log.debug(where, 'message stored')
   // Replies that arrived before what they quote (history a new member never got, say) can show it now.
   refreshQuotesOf(ctx, fx, ev.conversationId, ev.id, me)
   touchConversation(ctx, fx, ev.conversationId, me, unread ? 1 : 0)

@@ -35,6 +35,7 @@ const PERMANENT_SEND_ERRORS: ReadonlySet<ErrorCode> = new Set([
 export function confirmSent(ctx: CoreContext, fx: Effects, m: MessageRow, serverTs: number, me: string): void {
   const state = m.state === 'delivered' ? 'delivered' : 'sent'
   const ts = Math.round(serverTs)
+  log.debug({ msgId: m.id, ts }, 'send confirmed')
   deleteOutboxEntry(ctx.db, m.id)
   if (state === m.state && ts === m.ts) return
   setDelivery(ctx.db, m.id, state, ts)
@@ -96,6 +97,7 @@ export class SendingService {
       touchConversation(ctx, fx, args.conversationId, me, MINE_NEVER_UNREAD)
       return v
     })
+    log.debug({ msgId: id, online }, 'message stored')
     if (online) {
       const entry = getOutboxEntry(ctx.db, id)
       const frame = entry && frameFor(ctx, entry)

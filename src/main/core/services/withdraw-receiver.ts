@@ -49,6 +49,7 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
     // The withdrawing device may hear the relayed command before the server's ack.
     const keepDraft = message.sender === me && ev.from === me && findOutboxFor(db, msgId, 'cmd') !== null
     removeWithdrawnMessage(ctx, fx, { message, actor: ev.from, reason, at: ev.ts, keepDraft }, me)
+    log.debug(where, 'withdraw applied')
     return
   }
 

@@ -113,6 +113,7 @@ export class WithdrawSender {
           },
           { waitForDisk: !link.ready },
         )
+        log.debug({ msgId: message.id, cmdId: entry.id, transmitted: entry.transmitted }, 'withdraw recorded')
       } catch (err) {
         this.answers.settle(entry.id, null)
         throw err
@@ -130,7 +131,9 @@ export class WithdrawSender {
   private transmit(cmd: Omit<OutboxEntry, 'seq' | 'transmitted'>, link: Connection): Promise<Outcome | null> {
     const answer = this.answers.wait(cmd.id, ANSWER_TIMEOUT_MS)
     const frame = frameFor(this.ctx, cmd)
-    if (!frame || !link.send(frame)) this.answers.settle(cmd.id, null)
+    const sent = !!frame && link.send(frame)
+    log.debug({ msgId: cmd.messageId, cmdId: cmd.id, sent }, 'withdraw transmitted')
+    if (!sent) this.answers.settle(cmd.id, null)
     return answer
   }
 
@@ -152,7 +155,7 @@ export class WithdrawSender {
         removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: frame.ts, keepDraft }, me)
       }
     })
-    log.info({ msgId: entry.messageId }, 'withdrawn')
+    log.info({ msgId: entry.messageId, cmdId: entry.id }, 'withdrawn')
     this.answers.settle(frame.id, outcome('withdrawn'))
     return true
   }
