@@ -127,14 +127,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       accounts,
       isShuttingDown: () => shuttingDown,
       originAllowed,
-      accept: (ws, session, token) => {
+      accept: (ws, session, token, socket) => {
         // authorized just as shutdown began: the registry has already been drained
         if (shuttingDown) {
           ws.close(CloseCode.GOING_AWAY, 'server shutting down')
           return
         }
         const tokenHash = hashToken(token)
-        const connection = new Connection(ws, session, {
+        const connection = new Connection(ws, socket, session, {
           ctx,
           config: connectionConfig,
           userFrames,

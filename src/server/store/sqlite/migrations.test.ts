@@ -151,7 +151,8 @@ describe('openDatabase', () => {
   it('sets the durability and privacy pragmas', () => {
     const db = openDatabase(dir)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    // NORMAL: the store syncs the WAL itself before any write is acknowledged (wal-sync.ts)
+    expect(db.pragma('synchronous', { simple: true })).toBe(1)
     expect(db.pragma('secure_delete', { simple: true })).toBe(1)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(schemaVersion(db)).toBe(MIGRATIONS.length)

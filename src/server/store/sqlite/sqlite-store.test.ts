@@ -47,15 +47,48 @@ describe('SqliteStore', () => {
     expect(fourth).toMatchObject({ kind: 'appended', ts: 5_003, deliveries: [{ username: 'alice', seq: 4 }, { username: 'bob', seq: 4 }] })
   })
 
-  it('leaves a gap, never a repeat, when a write that took seqs and a timestamp rolls back', async () => {
+  it('never repeats a seq or timestamp that was written, when a write that took some rolls back', async () => {
     await append('a', 5_000)
     // the second member does not exist: the write fails after the first member's event was appended
     const failed = store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
     await expect(failed).rejects.toThrow(/unknown user nobody/)
+    const next = await append('b', 5_000)
+    if (next.kind !== 'appended') throw new Error(next.kind)
+    // gaps where the rolled-back write took them (they were never stored, so never seen)
+    expect(next.ts).toBeGreaterThan(5_001)
+    const [aliceSeq, bobSeq] = next.deliveries.map((d) => d.seq) as [number, number]
+    expect(aliceSeq).toBeGreaterThan(2)
+    expect(bobSeq).toBe(2)
     await store.close()
     store = SqliteStore.open(dir)
-    expect(await append('b', 5_000)).toMatchObject({ ts: 5_002, deliveries: [{ username: 'alice', seq: 3 }, { username: 'bob', seq: 2 }] })
-    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.seq)).toEqual([1, 3])
+    const after = await append('c', 5_000)
+    if (after.kind !== 'appended') throw new Error(after.kind)
+    expect(after.ts).toBe(next.ts + 1)
+    expect(after.deliveries.map((d) => d.seq)).toEqual([aliceSeq + 1, 3])
+    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.seq)).toEqual([1, aliceSeq, aliceSeq + 1])
+  })
+
+  it("keeps a log's head when a withdraw deletes its last events and appends nothing after them", async () => {
+    // bob left (say, a group) before the withdraw: his copy goes, and no cmd follows it
+    const sent = await append('his last event')
+    const msgId = sent.kind === 'appended' ? sent.deliveries[0]!.event.kind === 'message' && sent.deliveries[0]!.event.id : null
+    const withdrawn = await store.withdrawMessage({
+      msgId: msgId as string,
+      conversationId: ab,
+      by: 'alice',
+      cmdId: newId(),
+      chatType: 'Chat',
+      reason: null,
+      members: ['alice'],
+      now: 2_000,
+      authorize: allow,
+    })
+    expect(withdrawn.kind).toBe('withdrawn')
+    expect(await store.eventsAfter('bob', 0, 10)).toEqual([])
+    await store.close()
+    store = SqliteStore.open(dir)
+    // a device of bob's may have seen seq 1: the next event is 2, never 1 again
+    expect(await append('after the restart')).toMatchObject({ deliveries: [{ username: 'alice' }, { username: 'bob', seq: 2 }] })
   })
 
   it('appends to every member’s log and keeps seqs after a withdraw at the end of the log', async () => {
