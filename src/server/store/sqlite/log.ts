@@ -114,12 +114,12 @@ export const messageEvent = (m: {
   ...(m.replyTo === null ? {} : { replyTo: m.replyTo }),
 })
 
-export const receiptEvent = (msgId: string, conversationId: string, deliveredAt: number): ReceiptEvent => ({
+export const receiptEvent = (r: { conversationId: string; upTo: number; deliveredAt: number }): ReceiptEvent => ({
   kind: 'receipt',
-  msgId,
-  conversationId,
+  conversationId: r.conversationId,
   state: 'delivered',
-  ts: deliveredAt,
+  upTo: r.upTo,
+  ts: r.deliveredAt,
 })
 
 export const cmdEvent = (t: TombstoneRecord): CmdEvent => ({
@@ -144,14 +144,19 @@ export const groupEvent = (g: GroupEventRecord & { change: GroupChange; roster: 
   group: g.roster,
 })
 
-/** What a log entry points at: the message for `message` and `receipt`, the cmd or group event otherwise. */
-function refIdOf(event: ServerEvent): string {
-  return event.kind === 'receipt' ? event.msgId : event.id
+/**
+ * What a log entry points at: the message, the cmd (tombstone) or the group event by its
+ * id; a receipt, which has no id of its own on the wire, by the id of its `receipts` row.
+ */
+type LogEntry = { event: Exclude<ServerEvent, ReceiptEvent> } | { event: ReceiptEvent; receiptId: string }
+
+function refIdOf(entry: LogEntry): string {
+  return 'receiptId' in entry ? entry.receiptId : entry.event.id
 }
 
-/** Appends `event` to `username`'s log; the delivery carries it, so fan-out need not read it back. */
-export function appendEvent(db: Database.Database, username: string, event: ServerEvent): Delivery {
-  return appendEventToLogs(db, [username], event)[0]!
+/** Appends an event to `username`'s log; the delivery carries it, so fan-out need not read it back. */
+export function appendEvent(db: Database.Database, username: string, entry: LogEntry): Delivery {
+  return appendEventToLogs(db, [username], entry)[0]!
 }
 
 /** Rows per multi-row INSERT of events: a group's fan-out goes in a few statements, not one per member. */
@@ -162,9 +167,10 @@ const EVENT_ROWS_PER_INSERT = 32
  * conversation) with as few statements as the count allows: each statement costs a trip
  * into SQLite whatever its size, and a 1:1 message is two rows.
  */
-export function appendEventToLogs(db: Database.Database, usernames: readonly string[], event: ServerEvent): Delivery[] {
+export function appendEventToLogs(db: Database.Database, usernames: readonly string[], entry: LogEntry): Delivery[] {
   const counters = countersOf(db)
-  const refId = refIdOf(event)
+  const { event } = entry
+  const refId = refIdOf(entry)
   const deliveries: Delivery[] = usernames.map((username) => {
     const head = lastSeq(db, username, { mustExist: true })
     // the first move since the head was read from disk: what was read is what is durable
@@ -199,7 +205,10 @@ export function lastSeq(db: Database.Database, username: string, opts: { mustExi
   return row.head
 }
 
-/** Removes a message's `message` and `receipt` events from every user's log. */
+/**
+ * Removes a message's `message` events from every user's log (and the per-message receipts
+ * of protocol version 1, which the migration kept under the message's id).
+ */
 export function deleteMessageEvents(db: Database.Database, msgId: string): void {
   const removed = prepare(db, "DELETE FROM events WHERE ref_id = ? AND kind IN ('message', 'receipt') RETURNING username").all(msgId) as {
     username: string
@@ -218,7 +227,9 @@ interface EventRow {
   m_ts: number
   m_text: string
   m_reply_to: string | null
-  m_delivered_at: number | null
+  r_conversation_id: string | null
+  r_up_to: number
+  r_delivered_at: number
   t_msg_id: string | null
   t_conversation_id: string
   t_author: string
@@ -239,14 +250,16 @@ interface EventRow {
 const EVENTS_AFTER = `
   SELECT e.seq, e.kind,
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.sender AS m_sender, m.ts AS m_ts,
-         m.text AS m_text, m.reply_to AS m_reply_to, m.delivered_at AS m_delivered_at,
+         m.text AS m_text, m.reply_to AS m_reply_to,
+         r.conversation_id AS r_conversation_id, r.up_to AS r_up_to, r.delivered_at AS r_delivered_at,
          t.msg_id AS t_msg_id, t.conversation_id AS t_conversation_id, t.author AS t_author,
          t.message_ts AS t_message_ts, t.withdrawn_by AS t_withdrawn_by, t.withdrawn_at AS t_withdrawn_at,
          t.cmd_id AS t_cmd_id, t.chat_type AS t_chat_type, t.reason AS t_reason,
          g.id AS g_id, g.conversation_id AS g_conversation_id, g.actor AS g_actor, g.ts AS g_ts,
          g.change AS g_change, g.roster AS g_roster
   FROM events e
-  LEFT JOIN messages m ON e.kind IN ('message', 'receipt') AND m.id = e.ref_id
+  LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.ref_id
+  LEFT JOIN receipts r ON e.kind = 'receipt' AND r.id = e.ref_id
   LEFT JOIN tombstones t ON e.kind = 'cmd' AND t.cmd_id = e.ref_id
   LEFT JOIN group_events g ON e.kind = 'group' AND g.id = e.ref_id
   WHERE e.username = ? AND e.seq > ? AND e.seq <= ?
@@ -284,8 +297,8 @@ function eventOf(row: EventRow): ServerEvent | null {
         replyTo: row.m_reply_to,
       })
     case 'receipt':
-      if (row.m_id === null || row.m_delivered_at === null) return null
-      return receiptEvent(row.m_id, row.m_conversation_id, row.m_delivered_at)
+      if (row.r_conversation_id === null) return null
+      return receiptEvent({ conversationId: row.r_conversation_id, upTo: row.r_up_to, deliveredAt: row.r_delivered_at })
     case 'cmd':
       if (row.t_msg_id === null) return null
       return cmdEvent({

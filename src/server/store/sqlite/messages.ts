@@ -108,7 +108,7 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
     message.replyTo ?? null,
   )
   const event = messageEvent({ ...message, ts, replyTo: message.replyTo ?? null })
-  const deliveries = appendEventToLogs(db, message.members, event)
+  const deliveries = appendEventToLogs(db, message.members, { event })
   return { kind: 'appended', ts, deliveries }
 }
 
@@ -158,6 +158,6 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
     record.reason,
   )
   const event = cmdEvent(record)
-  const deliveries = appendEventToLogs(db, request.members, event)
+  const deliveries = appendEventToLogs(db, request.members, { event })
   return { kind: 'withdrawn', tombstone: record, deliveries, as: decision.as }
 }

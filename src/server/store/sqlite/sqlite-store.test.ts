@@ -170,28 +170,36 @@ describe('SqliteStore', () => {
     for (const user of ['alice', 'bob']) {
       const live = deliveries.filter((d) => d.username === user).map(({ seq, event }) => ({ seq, event }))
       // the withdraw removed the first message's events from both logs; everything else is read back as handed out
-      const withdrawn = ({ event: e }: StoredEvent) =>
-        (e.kind === 'message' && e.id === first) || (e.kind === 'receipt' && e.msgId === first)
+      // (the delivery mark names no message, so it stays)
+      const withdrawn = ({ event: e }: StoredEvent) => e.kind === 'message' && e.id === first
       expect(await store.eventsAfter(user, 0, 100)).toEqual(live.filter((e) => !withdrawn(e)))
     }
     expect(new Set(deliveries.map((d) => d.event.kind))).toEqual(new Set(['message', 'receipt', 'cmd', 'group']))
   })
 
-  it('moves cursors forward only and creates each receipt once', async () => {
+  it('moves cursors forward only and marks each delivery once, one mark per sender and conversation', async () => {
     await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 })
-    await append('one')
-    await append('two')
+    await append('one', 1_000)
+    const two = await append('two', 2_000)
     const ack = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
     expect(ack.cursor).toBe(2)
-    expect(ack.deliveries).toMatchObject([{ username: 'alice', seq: 3 }, { username: 'alice', seq: 4 }])
+    // both messages in one delivery mark, up to the later one
+    expect(ack.deliveries).toMatchObject([
+      { username: 'alice', seq: 3, event: { kind: 'receipt', conversationId: ab, upTo: two.kind === 'appended' ? two.ts : -1 } },
+    ])
     expect(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
     // another device of bob acknowledging the same messages: no new receipts
     expect((await store.ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
     // the sender acknowledging its own messages produces none either
     expect((await store.ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
     expect(await store.deviceCursor('bob', 'phone')).toBe(2)
-    const receipts = (await store.eventsAfter('alice', 2, 10)).map((e) => e.event)
-    expect(receipts).toMatchObject([{ kind: 'receipt', state: 'delivered' }, { kind: 'receipt', state: 'delivered' }])
+    // read back from the log as it was handed out
+    expect((await store.eventsAfter('alice', 2, 10)).map((e) => e.event)).toEqual(ack.deliveries.map((d) => d.event))
+
+    // a later message, delivered later: a second mark, beyond the first
+    const three = await append('three', 6_000)
+    const later = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 3, now: 7_000 })
+    expect(later.deliveries).toMatchObject([{ event: { kind: 'receipt', upTo: three.kind === 'appended' ? three.ts : -1 } }])
   })
 
   it('keeps one session per device', async () => {
