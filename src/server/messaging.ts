@@ -10,7 +10,7 @@ const log = logger('server.messaging')
 export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame, attempt = 1): Promise<Reply> {
   const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
   if (!access.ok) return errorFrame(access.code, access.message, frame.id)
-  const result = await ctx.store.appendMessage({
+  const result = await ctx.writes.appendMessage({
     id: frame.id,
     conversationId: frame.conversationId,
     sender: actor.username,
@@ -40,7 +40,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
 
 /** Cumulative ack from a device; first deliveries produce receipts for their senders. */
 export async function acknowledge(ctx: ChatContext, actor: Actor, seq: number): Promise<void> {
-  const { deliveries } = await ctx.store.ackDevice({ ...actor, seq, now: ctx.now() })
+  const { deliveries } = await ctx.writes.ackDevice({ ...actor, seq, now: ctx.now() })
   await publishDeliveries(ctx.bus, deliveries, actor.username)
 }
 

@@ -22,6 +22,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { ChatStore } from './store/types'
 import { hashToken } from './tokens'
 import { createUpgradeHandler } from './upgrade'
+import { turnWrites } from './turn-writes'
 
 const log = logger('server')
 
@@ -89,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bus = options.bus ?? new MemoryBus()
   const ctx: ChatContext = {
     store,
+    writes: turnWrites(store),
     bus,
     now,
     recallWindowSeconds: options.recallWindowSeconds ?? DEFAULT_RECALL_WINDOW_SECONDS,

@@ -5,7 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
 import { openDatabase } from './open'
+import type { NewMessage } from '../types'
 import { SqliteStore } from './sqlite-store'
+
+/** One message at a time, through the batch method (the protocol layer batches per turn). */
+const appendMessage = async (m: NewMessage) => (await store.appendMessages([m]))[0]!
 
 let dir: string
 let store: SqliteStore
@@ -22,7 +26,7 @@ afterEach(async () => {
 })
 
 function append(text: string, members = ['alice', 'bob'], id = newId()) {
-  return store.appendMessage({ id, conversationId: ab, sender: 'alice', text, members, now: 1_000 })
+  return appendMessage({ id, conversationId: ab, sender: 'alice', text, members, now: 1_000 })
 }
 
 describe('SqliteStore group commit', () => {

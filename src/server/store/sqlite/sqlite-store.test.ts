@@ -5,8 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
 import type { WithdrawDecision } from '../../../shared/recall'
-import type { Delivery, MessageRecord, StoredEvent } from '../types'
+import type { Delivery, DeviceAck, MessageRecord, NewMessage, StoredEvent } from '../types'
 import { SqliteStore } from './sqlite-store'
+
+/** One message or ack at a time, through the batch methods (the protocol layer batches per turn). */
+const appendMessage = async (m: NewMessage) => (await store.appendMessages([m]))[0]!
+const ackDevice = async (a: DeviceAck) => (await store.ackDevices([a]))[0]!
 
 let dir: string
 let store: SqliteStore
@@ -25,7 +29,7 @@ afterEach(async () => {
 })
 
 function append(text: string, now = 1_000, id = newId()) {
-  return store.appendMessage({ id, conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now })
+  return appendMessage({ id, conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now })
 }
 
 describe('SqliteStore', () => {
@@ -50,7 +54,7 @@ describe('SqliteStore', () => {
   it('never repeats a seq or timestamp that was written, when a write that took some rolls back', async () => {
     await append('a', 5_000)
     // the second member does not exist: the write fails after the first member's event was appended
-    const failed = store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
+    const failed = appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
     await expect(failed).rejects.toThrow(/unknown user nobody/)
     const next = await append('b', 5_000)
     if (next.kind !== 'appended') throw new Error(next.kind)
@@ -144,7 +148,7 @@ describe('SqliteStore', () => {
     await append('x', 1_000, id)
     expect(await append('x', 1_000, id)).toMatchObject({ kind: 'duplicate' })
     expect(
-      await store.appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
+      await appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
     ).toEqual({ kind: 'id-conflict' })
     const cmdId = newId()
     await store.withdrawMessage({ msgId: id, conversationId: ab, by: 'alice', cmdId, chatType: 'Chat', reason: 'typo', members: ['alice', 'bob'], now: 2, authorize: allow })
@@ -161,9 +165,9 @@ describe('SqliteStore', () => {
       if ('deliveries' in result) deliveries.push(...(result.deliveries as Delivery[]))
     }
     const first = newId()
-    keep(await store.appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
-    keep(await store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
-    keep(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
+    keep(await appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
+    keep(await appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
+    keep(await ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
     keep(await store.withdrawMessage({ msgId: first, conversationId: ab, by: 'alice', cmdId: newId(), chatType: 'Chat', reason: 'oops', members: ['alice', 'bob'], now: 4, authorize: allow }))
     keep(await store.createGroup({ opId: newId(), conversationId: 'g:' + newId(), name: 'g', members: [{ username: 'alice', role: 'owner' }, { username: 'bob', role: 'member' }], actor: 'alice', now: 5 }))
 
@@ -181,24 +185,24 @@ describe('SqliteStore', () => {
     await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 })
     await append('one', 1_000)
     const two = await append('two', 2_000)
-    const ack = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
+    const ack = await ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
     expect(ack.cursor).toBe(2)
     // both messages in one delivery mark, up to the later one
     expect(ack.deliveries).toMatchObject([
       { username: 'alice', seq: 3, event: { kind: 'receipt', conversationId: ab, upTo: two.kind === 'appended' ? two.ts : -1 } },
     ])
-    expect(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
+    expect(await ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
     // another device of bob acknowledging the same messages: no new receipts
-    expect((await store.ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
+    expect((await ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
     // the sender acknowledging its own messages produces none either
-    expect((await store.ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
+    expect((await ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
     expect(await store.deviceCursor('bob', 'phone')).toBe(2)
     // read back from the log as it was handed out
     expect((await store.eventsAfter('alice', 2, 10)).map((e) => e.event)).toEqual(ack.deliveries.map((d) => d.event))
 
     // a later message, delivered later: a second mark, beyond the first
     const three = await append('three', 6_000)
-    const later = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 3, now: 7_000 })
+    const later = await ackDevice({ username: 'bob', deviceId: 'phone', seq: 3, now: 7_000 })
     expect(later.deliveries).toMatchObject([{ event: { kind: 'receipt', upTo: three.kind === 'appended' ? three.ts : -1 } }])
   })
 
@@ -248,10 +252,10 @@ describe('SqliteStore groups', () => {
     expect((await store.findGroup(g))?.version).toBe(2)
 
     const message = { id: newId(), conversationId: g, sender: 'bob', text: 'late', members: ['alice', 'bob'], now: 4_000 }
-    expect(await store.appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
+    expect(await appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
     const logOf = async (user: string) => (await store.eventsAfter(user, 0, 100)).map((e) => e.event.kind)
     expect(await logOf('bob')).toEqual(['group', 'group'])
-    expect(await store.appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
+    expect(await appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
 
     const withdraw = { msgId: message.id, conversationId: g, by: 'alice', cmdId: newId(), chatType: 'GroupChat', reason: null, members: ['alice', 'bob'], now: 5_000, authorize: allow } as const
     expect(await store.withdrawMessage({ ...withdraw, groupVersion: 1 })).toEqual({ kind: 'stale' })

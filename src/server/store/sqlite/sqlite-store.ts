@@ -21,6 +21,7 @@ import type {
   AppendMessageResult,
   ChatStore,
   CreateGroupResult,
+  DeviceAck,
   GroupChangeRequest,
   GroupChangeResult,
   GroupEventRecord,
@@ -138,8 +139,10 @@ export class SqliteStore implements ChatStore {
     return selectDeviceCursor(this.db, username, deviceId)
   }
 
-  async ackDevice(ack: { username: string; deviceId: string; seq: number; now: number }): Promise<AckResult> {
-    return this.write(() => ackDevice(this.db, ack))
+  // Each item is a write of its own in the group commit (which puts a turn's writes in one
+  // transaction anyway), so an item that throws undoes only itself.
+  async ackDevices(acks: readonly DeviceAck[]): Promise<AckResult[]> {
+    return Promise.all(acks.map((ack) => this.write(() => ackDevice(this.db, ack))))
   }
 
   // 1:1 membership is derived from the conversation id by the caller; only groups are stored.
@@ -167,8 +170,8 @@ export class SqliteStore implements ChatStore {
     return this.write(() => changeGroup(this.db, request))
   }
 
-  async appendMessage(message: NewMessage): Promise<AppendMessageResult> {
-    return this.write(() => appendMessage(this.db, message))
+  async appendMessages(messages: readonly NewMessage[]): Promise<AppendMessageResult[]> {
+    return Promise.all(messages.map((message) => this.write(() => appendMessage(this.db, message))))
   }
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
