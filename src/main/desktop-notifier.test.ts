@@ -63,7 +63,7 @@ function conversation(over: Partial<ConversationView> = {}): ConversationView {
 describe('DesktopNotifier', () => {
   it("shows someone else's new message, and opens its conversation on click", () => {
     const { notifier, created, opened } = setup()
-    notifier.onEvent('message:added', { message: message() })
+    notifier.onEvent({ name: 'message:added', payload: { message: message() } })
     expect(created).toHaveLength(1)
     expect(created[0]).toMatchObject({ title: 'alice', body: 'see you at noon', shown: true })
     created[0]!.fire('click')
@@ -72,24 +72,24 @@ describe('DesktopNotifier', () => {
 
   it('closes the notification of a withdrawn message', () => {
     const { notifier, created } = setup()
-    notifier.onEvent('message:added', { message: message() })
-    notifier.onEvent('message:withdrawn', {
+    notifier.onEvent({ name: 'message:added', payload: { message: message() } })
+    notifier.onEvent({ name: 'message:withdrawn', payload: {
       conversationId: 'dm:alice:bob',
       messageId: message().id,
       notice: message({ kind: 'notice', text: null }),
-    })
+    } })
     expect(created[0]!.closed).toBe(true)
   })
 
   it('stays quiet for my own messages, while focused, and when notifications are off', () => {
     const quiet = setup(true)
-    quiet.notifier.onEvent('message:added', { message: message() })
+    quiet.notifier.onEvent({ name: 'message:added', payload: { message: message() } })
     expect(quiet.created).toHaveLength(0)
 
     const { notifier, created } = setup()
-    notifier.onEvent('message:added', { message: message({ mine: true }) })
-    notifier.onEvent('settings:changed', { settings: { ...DEFAULT_SETTINGS, notifications: false } })
-    notifier.onEvent('message:added', { message: message({ id: '01900000-0000-7000-8000-000000000002' }) })
+    notifier.onEvent({ name: 'message:added', payload: { message: message({ mine: true }) } })
+    notifier.onEvent({ name: 'settings:changed', payload: { settings: { ...DEFAULT_SETTINGS, notifications: false } } })
+    notifier.onEvent({ name: 'message:added', payload: { message: message({ id: '01900000-0000-7000-8000-000000000002' }) } })
     expect(created).toHaveLength(0)
   })
 
@@ -97,11 +97,11 @@ describe('DesktopNotifier', () => {
     const { notifier, created, badges } = setup()
     notifier.seed(DEFAULT_SETTINGS, [conversation({ id: 'dm:alice:bob', unread: 2 }), conversation({ id: 'dm:bob:carol', unread: 3 })])
     expect(badges.at(-1)).toBe(5)
-    notifier.onEvent('message:added', { message: message() })
-    notifier.onEvent('conversation:changed', { conversation: conversation({ unread: 0 }) })
+    notifier.onEvent({ name: 'message:added', payload: { message: message() } })
+    notifier.onEvent({ name: 'conversation:changed', payload: { conversation: conversation({ unread: 0 }) } })
     expect(badges.at(-1)).toBe(3)
     expect(created[0]!.closed).toBe(true)
-    notifier.onEvent('session:changed', { user: null })
+    notifier.onEvent({ name: 'session:changed', payload: { user: null } })
     expect(badges.at(-1)).toBe(0)
   })
 })

@@ -4,13 +4,7 @@
  * src/shared/notifications.ts, the same as browser mode's; this class only keeps the
  * state those rules need. Electron-free: index.ts brings Electron's Notification.
  */
-import {
-  DEFAULT_SETTINGS,
-  type BridgeEvents,
-  type ConversationView,
-  type EventName,
-  type Settings,
-} from '../shared/bridge'
+import { DEFAULT_SETTINGS, type BridgeEvent, type ConversationView, type MessageView, type Settings } from '../shared/bridge'
 import { NotificationBook, notificationFor, totalUnread, type NotificationContent } from '../shared/notifications'
 
 export interface NativeNotification {
@@ -45,23 +39,23 @@ export class DesktopNotifier {
     this.updateBadge()
   }
 
-  onEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
-    this.book.closeFor(name, payload)
-    switch (name) {
+  onEvent(event: BridgeEvent): void {
+    this.book.closeFor(event)
+    switch (event.name) {
       case 'message:added':
-        this.show((payload as BridgeEvents['message:added']).message)
+        this.show(event.payload.message)
         return
       case 'conversation:changed': {
-        const { conversation } = payload as BridgeEvents['conversation:changed']
+        const { conversation } = event.payload
         this.conversations.set(conversation.id, conversation)
         this.updateBadge()
         return
       }
       case 'settings:changed':
-        this.settings = (payload as BridgeEvents['settings:changed']).settings
+        this.settings = event.payload.settings
         return
       case 'session:changed':
-        if ((payload as BridgeEvents['session:changed']).user === null) {
+        if (event.payload.user === null) {
           this.conversations.clear()
           this.updateBadge()
         }
@@ -75,7 +69,7 @@ export class DesktopNotifier {
     this.deps.setBadge(0)
   }
 
-  private show(message: BridgeEvents['message:added']['message']): void {
+  private show(message: MessageView): void {
     const content = notificationFor(message, {
       enabled: this.settings.notifications,
       focused: this.deps.focused(),

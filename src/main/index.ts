@@ -14,7 +14,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, dialog, Menu, nativeImage, nativeTheme, Notification, screen, session, Tray, type BrowserWindow } from 'electron'
-import type { BridgeEvents, EmitEvent, MenuCommand, Settings } from '../shared/bridge'
+import { bridgeEvent, type BridgeEvents, type EmitEvent, type MenuCommand, type Settings } from '../shared/bridge'
 import { logger } from '../shared/log'
 import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url'
 import { registerAppScheme, serveAppProtocol } from './app-protocol'
@@ -81,13 +81,12 @@ const notifier = new DesktopNotifier({
 })
 
 /** Everything the core tells the renderer also drives the notifications, badge, menu and theme. */
-const emit: EmitEvent = (event, payload) => {
-  toWindow(event, payload)
-  notifier.onEvent(event, payload)
-  if (event === 'settings:changed') applySettings((payload as BridgeEvents['settings:changed']).settings)
-  if (event === 'connection:changed' && (payload as BridgeEvents['connection:changed']).state === 'online') {
-    void refreshClockOffset()
-  }
+const emit: EmitEvent = (name, payload) => {
+  toWindow(name, payload)
+  const event = bridgeEvent(name, payload)
+  notifier.onEvent(event)
+  if (event.name === 'settings:changed') applySettings(event.payload.settings)
+  if (event.name === 'connection:changed' && event.payload.state === 'online') void refreshClockOffset()
 }
 
 if (!app.requestSingleInstanceLock()) {
