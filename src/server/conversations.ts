@@ -3,7 +3,7 @@
  * names both members, sorted); groups live in the store, which answers for their roles.
  */
 import { directConversationId, directMembers } from '../shared/protocol'
-import type { Role } from '../shared/recall'
+import type { Role } from '../shared/group-rules'
 import type { ChatStore } from './store/types'
 
 export type Access =

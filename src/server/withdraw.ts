@@ -6,7 +6,8 @@
  */
 import { logger } from '../shared/log'
 import type { CmdFrame } from '../shared/protocol'
-import { decideWithdraw, type Role, type WithdrawDecision } from '../shared/recall'
+import type { Role } from '../shared/group-rules'
+import { decideWithdraw, type WithdrawDecision } from '../shared/withdraw-rules'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
 import { accessConversation, chatTypeOf, STALE_ROSTER_ATTEMPTS } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod'
 import { ConversationId, GroupConversationId, GroupRole, Id, MAX_GROUP_MEMBERS, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, wellFormed } from './protocol'
-import type { Role } from './recall'
+import type { Role } from './group-rules'
 
 // ---------------------------------------------------------------- results and errors
 

@@ -4,29 +4,30 @@
  * handlers the renderer calls.
  */
 import type { Database } from 'better-sqlite3'
-import type { BridgeEvents, BridgeHandlers, EmitEvent, EventName } from '../../shared/bridge'
+import type { BridgeHandlers, EmitEvent } from '../../shared/bridge'
 import { logger } from '../../shared/log'
 import type { ClientFrame, ServerFrame } from '../../shared/protocol'
+import type { CoreContext } from './context'
+import { settlePendingCheckpoint } from './db/cleanup'
 import { openDatabase } from './db/open'
 import { guardDiskFull } from './errors'
 import { httpAuthClient, type AuthApi } from './net/auth-client'
 import type { BackoffOptions } from './net/backoff'
 import { wsConnectionFactory, type Connection, type ConnectionFactory, type ServerReply } from './net/connection'
-import { settlePendingCheckpoint } from './services/cleanup'
-import type { CoreContext } from './services/context'
+import { PendingRequests } from './net/requests'
 import { ConversationService } from './services/conversations'
 import { GroupService } from './services/groups'
 import { InboundProcessor } from './services/inbound'
 import { Inbox } from './services/inbox'
 import { listMessages } from './services/messages'
 import { OutboxTransmitter } from './services/outbox-transmitter'
-import { ReEditService } from './services/reedit'
 import { searchMessages } from './services/search'
 import { SearchIndexRollover } from './services/search-rollover'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
 import { getSettings, updateSettings } from './services/settings'
-import { WithdrawSender } from './services/withdraw-sender'
+import { ReEditService } from './withdraw/reedit'
+import { WithdrawSender } from './withdraw/send'
 
 const log = logger('core')
 
@@ -80,14 +81,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   // Nothing reaches the host once it closed the core.
   const emit: EmitEvent = (name, payload) => {
     if (closed) return
-    const notice = name === 'message:withdrawn' ? (payload as BridgeEvents['message:withdrawn']).notice.notice : null
-    if (notice?.type === 'withdrawn' && notice.canReEdit) {
-      reedit.schedule()
-    }
     try {
       opts.emit(name, payload)
     } catch (err) {
-      log.error({ err, event: name as EventName }, 'event listener threw')
+      log.error({ err, event: name }, 'event listener threw')
     }
   }
 
@@ -109,13 +106,19 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     now,
     serverNow: () => session.serverNow(),
     me: () => session.me(),
-    recallWindows: () => session.recallWindows(),
+    withdrawWindows: () => session.withdrawWindows(),
+    draftKept: () => reedit.schedule(),
   }
-  const outbox = new OutboxTransmitter(ctx, link)
-  const sending = new SendingService(ctx, link, outbox)
-  const withdraws = new WithdrawSender(ctx, link, () => outbox.retrySoon())
-  const conversations = new ConversationService(ctx, link)
-  const groups = new GroupService(ctx, link)
+  // Every answer the server sends to a frame of ours goes to whoever sent that frame.
+  const requests = new PendingRequests()
+  const outbox = new OutboxTransmitter(ctx, link, requests, {
+    send: (reply): void => sending.onReply(reply),
+    cmd: (reply): unknown => withdraws.onReply(reply),
+  })
+  const sending = new SendingService(ctx, link, requests, outbox)
+  const withdraws = new WithdrawSender(ctx, link, requests, () => outbox.retrySoon())
+  const conversations = new ConversationService(ctx, link, requests)
+  const groups = new GroupService(ctx, link, requests)
   const inbound = new InboundProcessor(ctx, link, (event) => {
     if (event.kind === 'group') groups.onApplied(event.id)
   })
@@ -123,8 +126,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   const searchRollover = new SearchIndexRollover(ctx)
 
   function forgetWaiters(): void {
-    withdraws.onDisconnect()
-    conversations.onDisconnect()
+    requests.forgetAll()
     groups.onDisconnect()
   }
 
@@ -139,15 +141,14 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
         inbound.handle(frame)
         return
       case 'ack':
-        if (!withdraws.onAck(frame) && !sending.onAck(frame) && !groups.onAck(frame)) log.debug({ id: frame.id }, 'ack for nothing pending')
+      case 'lookup-result':
+        if (!requests.route(frame)) log.debug({ id: frame.id, type: frame.type }, 'answer to nothing pending')
         return
       case 'error':
-        if (!withdraws.onError(frame) && !sending.onError(frame) && !conversations.onError(frame) && !groups.onError(frame)) {
+        // without an id it answers no request: a frame the server could not read at all
+        if (frame.id === undefined || !requests.route({ ...frame, id: frame.id })) {
           log.warn({ id: frame.id, code: frame.code }, 'server error')
         }
-        return
-      case 'lookup-result':
-        conversations.onLookupResult(frame)
         return
       default: {
         const unknown: never = frame

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/protocol'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
 import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
-import { wake, type Chore } from './turns'
+import { wake, type Chore } from '../turns'
 
 const log = logger('core.connection')
 
@@ -25,7 +25,7 @@ export interface ConnectionHooks {
   onFrame(frame: ServerReply): void
   /**
    * Frames read from the socket, in order, several at a time (a replay comes in chunks of
-   * hundreds), parsed a slice at a time in turns of the event loop (net/turns.ts). When
+   * hundreds), parsed a slice at a time in turns of the event loop (turns.ts). When
    * absent, `onFrame` gets them one by one as they are read.
    */
   onFrames?(frames: ServerReply[]): void

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { directMembers } from '../../../shared/protocol'
-import type { Role } from '../../../shared/recall'
+import type { Role } from '../../../shared/group-rules'
 import { ensureConversation } from '../db/queries/conversations'
 import { roleAt } from '../db/queries/groups'
 

@@ -8,36 +8,31 @@ import {
   type SessionView,
 } from '../../../shared/bridge'
 import { logger } from '../../../shared/log'
-import { Password, Username, type WelcomeFrame } from '../../../shared/protocol'
-import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../../../shared/recall'
+import { normalizeUsername, Password, Username, type WelcomeFrame } from '../../../shared/protocol'
+import { DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS, DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../../../shared/withdraw-rules'
 import {
   clearSession,
   deviceId,
   getMeta,
-  getRecallWindows,
+  getWithdrawWindows,
   getSession,
-  setRecallWindows,
+  setWithdrawWindows,
   setSession,
-  type RecallWindows,
+  type WithdrawWindows,
 } from '../db/queries/meta'
 import { wipeAccountData } from '../db/queries/profile'
 import type { AuthApi } from '../net/auth-client'
 import type { Connection } from '../net/connection'
-import { checkpointUntilDone } from './cleanup'
+import { checkpointUntilDone } from '../db/cleanup'
 
 const log = logger('core.session')
 
-const DEFAULT_WINDOWS: RecallWindows = {
-  recallWindowSeconds: DEFAULT_RECALL_WINDOW_SECONDS,
-  adminRecallWindowSeconds: DEFAULT_ADMIN_RECALL_WINDOW_SECONDS,
+const DEFAULT_WINDOWS: WithdrawWindows = {
+  recallWindowSeconds: DEFAULT_WITHDRAW_WINDOW_SECONDS,
+  adminRecallWindowSeconds: DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS,
 }
 
 type Credentials = { username: string; password: string }
-
-/** Usernames are compared lowercase and trimmed, whatever the user typed. */
-export function normalizeUsername(raw: string): string {
-  return raw.trim().toLowerCase()
-}
 
 export interface SessionDeps {
   db: Database
@@ -70,8 +65,8 @@ export class SessionService {
     return this.deps.now() + this.clockOffsetMs
   }
 
-  recallWindows(): RecallWindows {
-    return getRecallWindows(this.deps.db, DEFAULT_WINDOWS)
+  withdrawWindows(): WithdrawWindows {
+    return getWithdrawWindows(this.deps.db, DEFAULT_WINDOWS)
   }
 
   /** Connect with the stored session, if there is one. */
@@ -80,7 +75,7 @@ export class SessionService {
   }
 
   view(): Result<SessionView> {
-    const windows = this.recallWindows()
+    const windows = this.withdrawWindows()
     return ok({
       user: this.user,
       connection: this.user ? this.connectionState : 'offline',
@@ -128,7 +123,7 @@ export class SessionService {
   onWelcome(w: WelcomeFrame): void {
     if (w.username !== this.user) log.error({ expected: this.user, got: w.username }, 'server welcomed another user')
     this.clockOffsetMs = w.serverTime - this.deps.now()
-    setRecallWindows(this.deps.db, {
+    setWithdrawWindows(this.deps.db, {
       recallWindowSeconds: w.recallWindowSeconds,
       adminRecallWindowSeconds: w.adminRecallWindowSeconds,
     })

@@ -2,17 +2,12 @@ import { defineStore } from 'pinia'
 import { computed, onScopeDispose, ref } from 'vue'
 import type { BridgeError, ConnectionState, Result, SessionView } from '../../../shared/bridge'
 import { fail } from '../../../shared/bridge'
-import { USERNAME_RE } from '../../../shared/protocol'
+import { normalizeUsername, USERNAME_RE } from '../../../shared/protocol'
 import { useBridge } from '../bridge/provide'
 import { LINK_UP, type LinkStatus } from '../bridge/link'
-import { DEFAULT_RECALL_WINDOW_SECONDS } from '../../../shared/recall'
+import { DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../../../shared/withdraw-rules'
 
 export const MIN_PASSWORD_LENGTH = 8
-
-/** Usernames are lowercase on the wire; people type them any way they like. */
-export function normalizeUsername(raw: string): string {
-  return raw.trim().toLowerCase()
-}
 
 /** Checks the renderer can make before asking main, so the user gets an answer at once. */
 export function checkCredentials(username: string, password: string, forSignUp: boolean): BridgeError | null {
@@ -30,7 +25,7 @@ export const useSessionStore = defineStore('session', () => {
   const connection = ref<ConnectionState>('connecting')
   const connectionDetail = ref<string | null>(null)
   const serverUrl = ref('')
-  const recallWindowSeconds = ref(DEFAULT_RECALL_WINDOW_SECONDS)
+  const recallWindowSeconds = ref(DEFAULT_WITHDRAW_WINDOW_SECONDS)
   const adminRecallWindowSeconds = ref(0)
   const serverClockOffsetMs = ref(0)
   const busy = ref(false)

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { GroupChange, GroupEvent, GroupMember, GroupRoster } from '../../../shared/protocol'
-import type { Role } from '../../../shared/recall'
+import type { Role } from '../../../shared/group-rules'
 import type {
   CreateGroupResult,
   GroupChangeRequest,

@@ -13,7 +13,7 @@
  */
 import type Database from 'better-sqlite3'
 import { logger } from '../../../shared/log'
-import type { Role } from '../../../shared/recall'
+import type { Role } from '../../../shared/group-rules'
 import type {
   AckResult,
   AppendMessageResult,

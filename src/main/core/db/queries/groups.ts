@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { GroupMember } from '../../../../shared/protocol'
-import type { Role } from '../../../../shared/recall'
+import type { Role } from '../../../../shared/group-rules'
 import { stmt } from '../statements'
 
 /** Owner first, then admins, then members; each by name. */

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { DeliveryState } from '../../../../shared/bridge'
-import type { Role } from '../../../../shared/recall'
+import type { Role } from '../../../../shared/group-rules'
 import { stmt } from '../statements'
 import { indexMessage, MATCHING_ROWIDS_SQL, unindexMessage, type SearchPartition } from './search-index'
 

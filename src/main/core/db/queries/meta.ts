@@ -80,12 +80,12 @@ export function advanceCursor(db: Database, seq: number): number {
   return next
 }
 
-export interface RecallWindows {
+export interface WithdrawWindows {
   recallWindowSeconds: number
   adminRecallWindowSeconds: number
 }
 
-export function getRecallWindows(db: Database, defaults: RecallWindows): RecallWindows {
+export function getWithdrawWindows(db: Database, defaults: WithdrawWindows): WithdrawWindows {
   const user = getMeta(db, 'recallWindowSeconds')
   const admin = getMeta(db, 'adminRecallWindowSeconds')
   return {
@@ -94,7 +94,7 @@ export function getRecallWindows(db: Database, defaults: RecallWindows): RecallW
   }
 }
 
-export function setRecallWindows(db: Database, windows: RecallWindows): void {
+export function setWithdrawWindows(db: Database, windows: WithdrawWindows): void {
   db.transaction(() => {
     setMeta(db, 'recallWindowSeconds', String(windows.recallWindowSeconds))
     setMeta(db, 'adminRecallWindowSeconds', String(windows.adminRecallWindowSeconds))

@@ -8,7 +8,7 @@ import { databasePath } from '../db/open'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
 import { rolloverBatch } from '../db/queries/search-index'
 import { REEDIT_KEEP_MS } from '../db/queries/reedit-drafts'
-import { cleanupRunning } from './cleanup'
+import { cleanupRunning } from '../db/cleanup'
 import { cmdEvent, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../testing/wait'
+import { waitFor } from './testing/wait'
 import { inTurn, sliceEnd, wake, type Chore } from './turns'
 
 /** A chore of `steps` steps, each busy for `busyMs`, recording `name` per step. */

@@ -2,12 +2,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
-import { wake } from '../net/turns'
+import { wake } from '../turns'
 import { cmdEvent, messageEvent, signedInCore, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
 import { cleanupRunning } from './cleanup'
-import type { CoreContext } from './context'
-import { InboundProcessor } from './inbound'
+import type { CoreContext } from '../context'
+import { InboundProcessor } from '../services/inbound'
 
 const cores: TestCore[] = []
 afterEach(async () => {
@@ -22,7 +22,7 @@ function profileHas(dir: string, piece: string): boolean {
   return files(dir).some((f) => readFileSync(f).includes(needle))
 }
 
-/** Run `work` inside a turn of net/turns.ts, as a replay read from the socket runs, and return what it returns. */
+/** Run `work` inside a turn of turns.ts, as a replay read from the socket runs, and return what it returns. */
 function inTurn<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => {
     wake({
@@ -53,7 +53,8 @@ describe('cleanup after withdraws during a replay', () => {
       now: Date.now,
       serverNow: Date.now,
       me: () => 'bob',
-      recallWindows: () => ({ recallWindowSeconds: 120, adminRecallWindowSeconds: 0 }),
+      withdrawWindows: () => ({ recallWindowSeconds: 120, adminRecallWindowSeconds: 0 }),
+      draftKept: () => {},
     }
     const inbound = new InboundProcessor(ctx, () => t.link)
     const next = messageEvent('alice', 'bob', 'after the withdraw')

@@ -1,4 +1,4 @@
-import { logger } from '../../../shared/log'
+import { logger } from '../../shared/log'
 
 const log = logger('core.turns')
 

@@ -1,8 +1,13 @@
-import { fail, ok, type BridgeError, type BridgeErrorCode, type Result, type WithdrawOutcome } from '../../../shared/bridge'
-import { newId } from '../../../shared/ids'
+/**
+ * Withdrawing a message from this device: the `withdrawMessage` bridge call, the REVOKE_FLAG
+ * command it queues and sends, and the server's answer to that command.
+ */
+import { fail, ok, type Result, type WithdrawOutcome } from '../../../shared/bridge'
+import { bridgeErrorOf, PROTOCOL_ERRORS } from '../../../shared/errors'
 import { isModerator } from '../../../shared/group-rules'
+import { newId } from '../../../shared/ids'
 import { logger } from '../../../shared/log'
-import type { ErrorCode } from '../../../shared/protocol'
+import { commit, type CoreContext } from '../context'
 import { syncToDisk } from '../db/open'
 import { getMessage } from '../db/queries/messages'
 import {
@@ -15,11 +20,10 @@ import {
 } from '../db/queries/outbox'
 import { getTombstone } from '../db/queries/tombstones'
 import type { Connection } from '../net/connection'
-import { PendingReplies } from '../net/pending-replies'
-import { commit, type CoreContext } from './context'
-import { frameFor } from './outbox-transmitter'
-import { roleIn } from './membership'
-import { removeWithdrawnMessage } from './withdrawal'
+import type { PendingRequests, Reply } from '../net/requests'
+import { roleIn } from '../services/membership'
+import { frameFor } from '../services/outbox-transmitter'
+import { removeWithdrawnHere } from './remove'
 
 const log = logger('core.withdraw-sender')
 
@@ -28,25 +32,15 @@ const ANSWER_TIMEOUT_MS = 15_000
 
 type Outcome = Result<{ outcome: WithdrawOutcome }>
 
-const REFUSALS: Partial<Record<ErrorCode, BridgeErrorCode>> = {
-  NOT_ALLOWED: 'NOT_ALLOWED',
-  NOT_MEMBER: 'NOT_ALLOWED',
-  NOT_FOUND: 'NOT_FOUND',
-  RECALL_TIME_LIMIT: 'RECALL_TIME_LIMIT',
-}
-
-/** Transient: the command stays queued and goes out again. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'INTERNAL'])
-
 const outcome = (o: WithdrawOutcome): Outcome => ok({ outcome: o })
 
 export class WithdrawSender {
-  private readonly answers = new PendingReplies<Outcome>()
-
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
-    private readonly onRetryable: () => void,
+    private readonly requests: PendingRequests,
+    /** The server could not take a command now: the outbox sends it again shortly. */
+    private readonly retrySoon: () => void,
   ) {}
 
   async withdraw(args: { messageId: string; reason?: string }): Promise<Outcome> {
@@ -62,6 +56,7 @@ export class WithdrawSender {
         : fail('NOT_FOUND', 'no such message')
     }
     if (message.kind === 'notice') return outcome('withdrawn')
+    // The server decides the window; who may ask at all is known here already.
     if (message.sender !== me && !isModerator(roleIn(db, message.conversationId, me))) {
       return fail('NOT_ALLOWED', 'only your own messages can be withdrawn (in a group, owners and admins may withdraw any)')
     }
@@ -70,9 +65,7 @@ export class WithdrawSender {
     const queuedSend = findOutboxFor(db, message.id, 'send')
     if ((queuedSend && !queuedSend.transmitted) || message.state === 'failed') {
       // It never left this device (or the server refused it): cancel it here, nothing goes out.
-      commit(ctx, (fx) =>
-        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason, at: ctx.serverNow(), keepDraft: true }, me),
-      )
+      commit(ctx, (fx) => removeWithdrawnHere(ctx, fx, { message, reason, at: ctx.serverNow() }, me))
       log.info({ msgId: message.id }, 'unsent message cancelled')
       return outcome('cancelled')
     }
@@ -103,21 +96,16 @@ export class WithdrawSender {
       // durable. A crash in between loses a command nobody was told about: the message then
       // still stands, or, if the server got it, the relayed command removes it here too.
       if (link.ready) answering = this.transmit(entry, link)
-      try {
-        commit(
-          ctx,
-          () => {
-            // The server may hold the send already: stop resending it, and withdraw it instead.
-            if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
-            enqueue(db, entry)
-          },
-          { waitForDisk: !link.ready },
-        )
-        log.debug({ msgId: message.id, cmdId: entry.id, transmitted: entry.transmitted }, 'withdraw recorded')
-      } catch (err) {
-        this.answers.settle(entry.id, null)
-        throw err
-      }
+      commit(
+        ctx,
+        () => {
+          // The server may hold the send already: stop resending it, and withdraw it instead.
+          if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
+          enqueue(db, entry)
+        },
+        { waitForDisk: !link.ready },
+      )
+      log.debug({ msgId: message.id, cmdId: entry.id, transmitted: entry.transmitted }, 'withdraw recorded')
     }
     if (!answering) return outcome('queued')
     const answer = await answering
@@ -129,78 +117,64 @@ export class WithdrawSender {
 
   /** Writes the command; resolves with the server's answer, or null without one. */
   private transmit(cmd: Omit<OutboxEntry, 'seq' | 'transmitted'>, link: Connection): Promise<Outcome | null> {
-    const answer = this.answers.wait(cmd.id, ANSWER_TIMEOUT_MS)
     const frame = frameFor(this.ctx, cmd)
-    const sent = !!frame && link.send(frame)
-    log.debug({ msgId: cmd.messageId, cmdId: cmd.id, sent }, 'withdraw transmitted')
-    if (!sent) this.answers.settle(cmd.id, null)
-    return answer
+    const answer = frame && this.requests.ask(link, frame, (reply) => this.onReply(reply), ANSWER_TIMEOUT_MS)
+    log.debug({ msgId: cmd.messageId, cmdId: cmd.id, sent: !!answer }, 'withdraw transmitted')
+    return answer ?? Promise.resolve(null)
   }
 
-  /** The server accepted a withdraw of mine. */
-  onAck(frame: { id: string; ts: number }): boolean {
+  /** The server's answer to a command of mine, sent now or resent from the outbox. */
+  onReply(reply: Reply): Outcome {
     const { ctx } = this
-    const entry = getOutboxEntry(ctx.db, frame.id)
+    const entry = getOutboxEntry(ctx.db, reply.id)
     if (!entry || entry.kind !== 'cmd') {
-      // Already applied through the relayed command (it can overtake the ack).
-      return this.answers.settle(frame.id, outcome('withdrawn'))
+      // Already applied through the relayed command (it can overtake the ack), or refused meanwhile.
+      return reply.type === 'error' ? { ok: false, error: bridgeErrorOf(reply) } : outcome('withdrawn')
     }
+    switch (reply.type) {
+      case 'ack':
+        return this.accepted(entry, reply.ts)
+      case 'error':
+        return this.refused(entry, reply)
+      default:
+        log.warn({ cmdId: entry.id, type: reply.type }, 'unexpected answer to a withdraw')
+        return outcome('queued')
+    }
+  }
+
+  private accepted(entry: OutboxEntry, at: number): Outcome {
+    const { ctx } = this
     const me = ctx.me()
     commit(ctx, (fx) => {
       deleteOutboxEntry(ctx.db, entry.id)
       const message = getMessage(ctx.db, entry.messageId)
-      if (me && message?.kind === 'text') {
-        // Re-edit is for one's own words: a moderator keeps nothing of what they removed.
-        const keepDraft = message.sender === me
-        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: frame.ts, keepDraft }, me)
-      }
+      if (me && message?.kind === 'text') removeWithdrawnHere(ctx, fx, { message, reason: entry.reason, at }, me)
     })
     log.info({ msgId: entry.messageId, cmdId: entry.id }, 'withdrawn')
-    this.answers.settle(frame.id, outcome('withdrawn'))
-    return true
+    return outcome('withdrawn')
   }
 
-  /** The server refused a withdraw of mine. */
-  onError(frame: { id?: string; code: ErrorCode; message: string }): boolean {
+  private refused(entry: OutboxEntry, error: Extract<Reply, { type: 'error' }>): Outcome {
     const { ctx } = this
-    if (!frame.id) return false
-    const entry = getOutboxEntry(ctx.db, frame.id)
-    if (!entry || entry.kind !== 'cmd') return this.answers.settle(frame.id, refusal(frame.code, frame.message))
-    const where = { msgId: entry.messageId, code: frame.code }
-    if (RETRYABLE.has(frame.code)) {
+    const where = { msgId: entry.messageId, code: error.code }
+    if (PROTOCOL_ERRORS[error.code].transient) {
       log.warn(where, 'withdraw not processed; will retry')
-      this.answers.settle(frame.id, outcome('queued'))
-      this.onRetryable()
-      return true
+      this.retrySoon()
+      return outcome('queued')
     }
     const me = ctx.me()
     const message = getMessage(ctx.db, entry.messageId)
-    if (frame.code === 'NOT_FOUND' && me && message?.kind === 'text' && message.state === 'sending') {
+    if (error.code === 'NOT_FOUND' && me && message?.kind === 'text' && message.state === 'sending') {
       // The send never reached the server and is no longer queued: it never left this device.
-      commit(ctx, (fx) =>
-        removeWithdrawnMessage(ctx, fx, { message, actor: me, reason: entry.reason, at: ctx.serverNow(), keepDraft: true }, me),
-      )
+      commit(ctx, (fx) => removeWithdrawnHere(ctx, fx, { message, reason: entry.reason, at: ctx.serverNow() }, me))
       log.info(where, 'unsent message cancelled')
-      this.answers.settle(frame.id, outcome('cancelled'))
-      return true
+      return outcome('cancelled')
     }
     deleteOutboxEntry(ctx.db, entry.id)
     log.warn(where, 'withdraw refused')
-    const result = refusal(frame.code, frame.message)
-    if (!this.answers.settle(frame.id, result) && !result.ok) {
-      ctx.emit('message:withdraw-failed', { messageId: entry.messageId, error: result.error })
-    }
-    return true
+    const refusal = bridgeErrorOf(error)
+    // Nobody waits for a command sent from the outbox: the renderer hears of the refusal.
+    if (!this.requests.isAwaited(entry.id)) ctx.emit('message:withdraw-failed', { messageId: entry.messageId, error: refusal })
+    return { ok: false, error: refusal }
   }
-
-  /** The socket went away: callers still waiting get 'queued' (the command stays in the outbox). */
-  onDisconnect(): void {
-    this.answers.cancelAll()
-  }
-}
-
-function refusal(code: ErrorCode, message: string): Outcome {
-  const mapped = REFUSALS[code] ?? 'INTERNAL'
-  const error: BridgeError = { code: mapped, message: mapped === 'INTERNAL' ? `server error: ${code}` : message }
-  return { ok: false, error }
 }

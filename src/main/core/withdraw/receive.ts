@@ -1,19 +1,54 @@
+/**
+ * Withdraws relayed by the server (REVOKE_FLAG commands in this device's event stream),
+ * applied inside the inbound unit of work. The server already enforced the rules; this
+ * device checks them again against its own data and ignores (and logs, ids and reason,
+ * never text) anything that does not hold. The caller acknowledges the event either way.
+ */
 import { logger } from '../../../shared/log'
 import type { CmdEvent, MessageEvent } from '../../../shared/protocol'
+import { decideWithdraw, RECEIVER_GRACE_MS, type WithdrawDecision } from '../../../shared/withdraw-rules'
+import type { CoreContext, Effects } from '../context'
 import { deleteMessage, getMessage, insertNotice } from '../db/queries/messages'
 import { findOutboxFor } from '../db/queries/outbox'
 import { deleteTombstone, getTombstone, putTombstone } from '../db/queries/tombstones'
-import type { CoreContext, Effects } from './context'
-import { touchConversation } from './conversation-views'
-import { ensureConversationFor, roleIn } from './membership'
-import { emitNotice, judgeWithdraw, removeWithdrawnMessage } from './withdrawal'
+import { ensureConversationFor, roleIn } from '../services/membership'
+import { touchConversation } from '../views'
+import { announceNotice, removeWithdrawnElsewhere, removeWithdrawnHere } from './remove'
 
 const log = logger('core.withdraw-receiver')
 
+export interface WithdrawCheck {
+  actor: string
+  author: string
+  conversationId: string
+  /** Server timestamp of the withdrawn message. */
+  messageTs: number
+  /** Server timestamp of the withdraw command. */
+  at: number
+}
+
 /**
- * A relayed REVOKE_FLAG. Applied only when this device's own data agrees that the
- * actor may withdraw that message; anything else is logged (ids and reason, never
- * text) and ignored. The caller acknowledges the event either way.
+ * This device's own check of a withdraw: the shared rules, with the actor's role as this
+ * device's rosters say it was at the command's server time, the server's timestamps, and a
+ * grace period on the window (the server already enforced it with its own clock).
+ */
+export function judgeWithdraw(ctx: CoreContext, c: WithdrawCheck): WithdrawDecision {
+  const windows = ctx.withdrawWindows()
+  return decideWithdraw({
+    actor: c.actor,
+    author: c.author,
+    actorRole: roleIn(ctx.db, c.conversationId, c.actor, c.at),
+    messageTs: c.messageTs,
+    now: c.at,
+    windowSeconds: windows.recallWindowSeconds,
+    adminWindowSeconds: windows.adminRecallWindowSeconds,
+    graceMs: RECEIVER_GRACE_MS,
+  })
+}
+
+/**
+ * A relayed REVOKE_FLAG: the message goes when this device's data agrees the actor may
+ * withdraw it; a command for a message not here yet is kept as a pending tombstone.
  */
 export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent, me: string): void {
   const { db } = ctx
@@ -46,9 +81,11 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
       log.warn({ ...where, reason: decision.code }, 'withdraw ignored')
       return
     }
-    // The withdrawing device may hear the relayed command before the server's ack.
-    const keepDraft = message.sender === me && ev.from === me && findOutboxFor(db, msgId, 'cmd') !== null
-    removeWithdrawnMessage(ctx, fx, { message, actor: ev.from, reason, at: ev.ts, keepDraft }, me)
+    // This device's own command can come back before the server's ack: it is this device's withdraw.
+    const mine = ev.from === me && findOutboxFor(db, msgId, 'cmd') !== null
+    const withdrawal = { message, reason, at: ev.ts }
+    if (mine) removeWithdrawnHere(ctx, fx, withdrawal, me)
+    else removeWithdrawnElsewhere(ctx, fx, { ...withdrawal, actor: ev.from }, me)
     log.debug(where, 'withdraw applied')
     return
   }
@@ -89,7 +126,7 @@ export function applyWithdrawCommand(ctx: CoreContext, fx: Effects, ev: CmdEvent
       reason,
       ts: Math.round(ev.target.ts),
     })
-    emitNotice(ctx, fx, msgId, me)
+    announceNotice(ctx, fx, msgId, me)
     touchConversation(ctx, fx, ev.conversationId, me)
   }
   log.info(where, 'withdraw recorded before its message')
@@ -124,7 +161,7 @@ export function admitMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me
     if (!notice) {
       ensureConversationFor(db, ev.conversationId, me, ctx.now())
       insertNotice(db, { id: ev.id, conversationId: ev.conversationId, author: ev.from, actor: t.by, reason: t.reason, ts: Math.round(ev.ts) })
-      emitNotice(ctx, fx, ev.id, me)
+      announceNotice(ctx, fx, ev.id, me)
       touchConversation(ctx, fx, ev.conversationId, me)
     }
     log.info(where, 'message withdrawn before it arrived: dropped')

@@ -1,16 +1,18 @@
 /**
- * Who may withdraw which message, and until when. Pure: the server enforces it with
- * its own clock, receiving clients re-check it against their own data (with a grace
- * period for clock skew and delivery delay), and the UI uses it to offer the action.
+ * Who may withdraw which message, and until when. Pure: the server enforces it with its
+ * own clock, receiving clients re-check it against their own data (with a grace period
+ * for clock skew and delivery delay), and the UI uses it to offer the action.
+ *
+ * The wire keeps the seed protocol's names (`REVOKE_FLAG`, `recallWindowSeconds`,
+ * `RECALL_TIME_LIMIT`, `--recall-window-seconds`); everywhere else it is "withdraw".
  */
+import { isModerator, type Role } from './group-rules'
 
-export const DEFAULT_RECALL_WINDOW_SECONDS = 120
+export const DEFAULT_WITHDRAW_WINDOW_SECONDS = 120
 /** 0 means unlimited, the default for owners and admins. */
-export const DEFAULT_ADMIN_RECALL_WINDOW_SECONDS = 0
+export const DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS = 0
 /** Receivers accept a withdraw this long after the window closed: the server already checked it with its own clock. */
-export const CLIENT_RECALL_GRACE_MS = 30_000
-
-export type Role = 'owner' | 'admin' | 'member'
+export const RECEIVER_GRACE_MS = 30_000
 
 export interface WithdrawRequest {
   actor: string
@@ -34,14 +36,18 @@ function withinWindow(messageTs: number, now: number, windowSeconds: number, gra
   return windowSeconds === 0 || now - messageTs <= windowSeconds * 1000 + graceMs
 }
 
+/**
+ * The author, within the window; in a group also its owner and admins, within theirs
+ * (unlimited by default). Anyone else, or anyone late, is refused with the code the
+ * sender sees.
+ */
 export function decideWithdraw(req: WithdrawRequest): WithdrawDecision {
   const grace = req.graceMs ?? 0
   if (req.actorRole === null) return { allowed: false, code: 'NOT_MEMBER' }
-  const isModerator = req.actorRole === 'owner' || req.actorRole === 'admin'
   if (req.actor === req.author && withinWindow(req.messageTs, req.now, req.windowSeconds, grace)) {
     return { allowed: true, as: 'author' }
   }
-  if (isModerator) {
+  if (isModerator(req.actorRole)) {
     return withinWindow(req.messageTs, req.now, req.adminWindowSeconds, grace)
       ? { allowed: true, as: 'admin' }
       : { allowed: false, code: 'RECALL_TIME_LIMIT' }

@@ -1,17 +1,18 @@
 import { fail, ok, type Result } from '../../../shared/bridge'
 import { logger } from '../../../shared/log'
+import { commit, type CoreContext } from '../context'
 import { getMessage } from '../db/queries/messages'
 import { deleteExpiredDrafts, getLiveDraft, nextDraftExpiry } from '../db/queries/reedit-drafts'
-import { commit, type CoreContext } from './context'
-import { viewOfMessage } from './conversation-views'
+import { messageView } from '../views'
 
 const log = logger('core.reedit')
 /** Upper bound between sweeps, so a clock jump cannot keep a draft alive for long. */
 const MAX_SWEEP_INTERVAL_MS = 60_000
 
 /**
- * The original text of a message I withdrew, kept on this device only, for five
- * minutes; then it is deleted (and the WAL truncated) like any withdrawn text.
+ * Re-edit: the original text of a message I withdrew, kept on this device only
+ * (withdraw/remove.ts), for five minutes; then it is deleted (and the WAL truncated) like
+ * any withdrawn text, and its notice no longer offers Re-edit.
  */
 export class ReEditService {
   private timer: NodeJS.Timeout | null = null
@@ -40,7 +41,7 @@ export class ReEditService {
       fx.checkpoint = true
       for (const id of ids) {
         const notice = getMessage(ctx.db, id)
-        if (notice && me) fx.emit('message:updated', { message: viewOfMessage(ctx, notice, me) })
+        if (notice && me) fx.emit('message:updated', { message: messageView(ctx, notice, me) })
       }
       return ids
     })
@@ -54,7 +55,7 @@ export class ReEditService {
     this.timer = null
   }
 
-  /** Plan the next sweep for the earliest draft (call when a draft was kept). */
+  /** Plan the next sweep for the earliest draft (after a commit kept one: `Effects.keptDraft`). */
   schedule(): void {
     if (this.stopped) return
     if (this.timer) clearTimeout(this.timer)

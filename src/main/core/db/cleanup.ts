@@ -2,14 +2,14 @@
  * The cleanup after withdraws: each search partition a withdrawn entry left is merged (its
  * orphaned trigrams gone) and the WAL truncated (the withdrawn rows' text, and the merge's
  * old pages, out of old frames): merge in steps, then truncate, a step at a time in turns
- * of the event loop (net/turns.ts). For the user's own work it starts at once; for the
+ * of the event loop (turns.ts). For the user's own work it starts at once; for the
  * server's stream it is coalesced within bursts.
  */
 import type { Database } from 'better-sqlite3'
 import { logger } from '../../../shared/log'
-import { truncateWal, withoutWaitingForDisk } from '../db/open'
-import { mergeIndexStep, type SearchPartition } from '../db/queries/search-index'
-import { inTurn, wake, type Chore } from '../net/turns'
+import { truncateWal, withoutWaitingForDisk } from './open'
+import { mergeIndexStep, type SearchPartition } from './queries/search-index'
+import { inTurn, wake, type Chore } from '../turns'
 
 const log = logger('core.checkpoint')
 const CHECKPOINT_RETRY_MS = 200
@@ -62,7 +62,7 @@ function mergeStep(db: Database, p: SearchPartition): boolean {
 const TRUNCATE_DURING_MERGE_AFTER_MS = 50
 
 /**
- * What withdraws asked for, done a step at a time (net/turns.ts): each partition merged
+ * What withdraws asked for, done a step at a time (turns.ts): each partition merged
  * (the orphaned trigrams gone), then the WAL truncated (the withdrawn rows' text and the
  * merge's old pages out of old frames); once more before the merge is done if it runs past
  * TRUNCATE_DURING_MERGE_AFTER_MS. Each of these is a step of its own, so none is added to
@@ -199,7 +199,7 @@ export function checkpointUntilDone(db: Database, attempt = 1): void {
  * starts when it is done). A catch-up applying a thousand withdraws then pays for a few
  * merges and truncations instead of a thousand; withdrawn text (or its trigrams) stays at
  * most until the cleanup running when it was withdrawn, the window and its own cleanup are
- * done. During a replay (inside net/turns.ts) it runs a step at a time; started outside the
+ * done. During a replay (inside turns.ts) it runs a step at a time; started outside the
  * turns (an event handled on its own), it runs to its end before this returns.
  *
  * Otherwise (the user's own withdraw, the rollover) it starts now, in steps: a merge in one

@@ -1,6 +1,6 @@
 /**
  * Withdraws a receiving device must ignore, beyond the plain cases in
- * withdraw-receiver.test.ts: someone else "withdrawing" my own message on my device, an
+ * receive.test.ts: someone else "withdrawing" my own message on my device, an
  * early withdraw from a non-member, and an early withdraw aimed at a message of another
  * conversation. The server refuses all of these; the device does not rely on that.
  */

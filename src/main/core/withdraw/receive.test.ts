@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
-import { CLIENT_RECALL_GRACE_MS } from '../../../shared/recall'
+import { RECEIVER_GRACE_MS } from '../../../shared/withdraw-rules'
 import { getConversation } from '../db/queries/conversations'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
 import { getTombstone } from '../db/queries/tombstones'
@@ -84,9 +84,9 @@ describe('withdraw on the receiving device', () => {
     const inGrace = messageEvent('alice', 'bob', 'just in time')
     t.link.event(late)
     t.link.event(inGrace)
-    t.link.event(cmdEvent('alice', late, { ts: late.ts + 120_000 + CLIENT_RECALL_GRACE_MS + 1 }))
+    t.link.event(cmdEvent('alice', late, { ts: late.ts + 120_000 + RECEIVER_GRACE_MS + 1 }))
     expectUntouched(t, late.id, 'too late')
-    t.link.event(cmdEvent('alice', inGrace, { ts: inGrace.ts + 120_000 + CLIENT_RECALL_GRACE_MS }))
+    t.link.event(cmdEvent('alice', inGrace, { ts: inGrace.ts + 120_000 + RECEIVER_GRACE_MS }))
     expect(getMessage(t.core.testing.db, inGrace.id)!.kind).toBe('notice')
   })
 

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3'
-import type { BridgeEvents, EmitEvent, EventName } from '../../../shared/bridge'
-import { withoutWaitingForDisk } from '../db/open'
-import type { RecallWindows } from '../db/queries/meta'
-import { mergesAfterWithdrawFrom, type SearchPartition } from '../db/queries/search-index'
-import { requestCleanup } from './cleanup'
+import { bridgeEvent, type BridgeEvent, type BridgeEvents, type EmitEvent, type EventName } from '../../shared/bridge'
+import { requestCleanup } from './db/cleanup'
+import { withoutWaitingForDisk } from './db/open'
+import type { WithdrawWindows } from './db/queries/meta'
+import { mergesAfterWithdrawFrom, type SearchPartition } from './db/queries/search-index'
 
 /** What every service shares: the profile's database, the event sink and the clocks. */
 export interface CoreContext {
@@ -15,25 +15,29 @@ export interface CoreContext {
   serverNow(): number
   /** The signed-in user, or null. */
   me(): string | null
-  recallWindows(): RecallWindows
+  withdrawWindows(): WithdrawWindows
+  /** A withdrawn text was kept for Re-edit (after commit): plan the sweep that deletes it when it expires. */
+  draftKept(): void
 }
 
 /**
  * What a unit of work wants done once its transaction committed: events for the
- * renderer, a merge of each search partition a withdrawn entry left (its orphaned
+ * renderer, the Re-edit sweep planned for a text it kept, a merge of each search partition a withdrawn entry left (its orphaned
  * trigrams stay as index keys until then), and a WAL truncation when withdrawn text must
  * not linger in old frames. A truncation follows every merge.
  * Nothing is announced for a write that rolled back.
  *
  * Events go out before the cleanup: truncations cost a few fsyncs (milliseconds on an
  * ordinary disk) and merges grow with the index, and the renderer need not wait for them.
- * The cleanup runs in steps after the commit (services/cleanup.ts); for the server's
+ * The cleanup runs in steps after the commit (db/cleanup.ts); for the server's
  * stream it is coalesced within bursts.
  */
 export class Effects {
-  private readonly events: Array<{ name: EventName; payload: unknown }> = []
+  private readonly events: BridgeEvent[] = []
   checkpoint = false
   readonly merges = new Set<SearchPartition>()
+  /** A withdrawn text was kept for Re-edit (withdraw/remove.ts). */
+  keptDraft = false
 
   /** A withdrawn entry left `partition`: merge it, then truncate the WAL. */
   unindexed(partition: SearchPartition | null): void {
@@ -43,11 +47,12 @@ export class Effects {
   }
 
   emit<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
-    this.events.push({ name, payload })
+    this.events.push(bridgeEvent(name, payload))
   }
 
   apply(ctx: CoreContext, opts: { coalesceCheckpoint?: boolean } = {}): void {
-    for (const e of this.events) (ctx.emit as (n: EventName, p: unknown) => void)(e.name, e.payload)
+    for (const e of this.events) ctx.emit(e.name, e.payload)
+    if (this.keptDraft) ctx.draftKept()
     if (this.checkpoint) requestCleanup(ctx.db, this.merges, { coalesce: opts.coalesceCheckpoint === true })
   }
 }
@@ -57,7 +62,7 @@ export interface CommitOptions {
    * False: the commit reaches the OS but does not wait for the disk (safe if Parley
    * crashes, not if the machine loses power). Only where something later makes it durable
    * before it is relied on: the server's event stream before acknowledging
-   * (services/inbound.ts), a withdraw before it is reported (services/withdraw-sender.ts).
+   * (services/inbound.ts), a withdraw before it is reported (withdraw/send.ts).
    * Default true.
    */
   waitForDisk?: boolean
