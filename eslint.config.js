@@ -36,6 +36,7 @@ const AREAS = [
   ['renderer', 'src/renderer'],
   ['server', 'src/server'],
   ['shared', 'src/shared'],
+  ['node', 'src/node'],
 ]
 
 const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino']
@@ -43,12 +44,13 @@ const NODE_ONLY_SHARED = 'src/shared/log.ts'
 
 /** @type {Record<string, { areas: string[], electron: boolean, node: boolean }>} */
 const POLICY = {
-  renderer: { areas: ['main', 'core', 'server', 'preload'], electron: false, node: false },
-  preload: { areas: ['main', 'core', 'server', 'renderer'], electron: true, node: false },
+  renderer: { areas: ['main', 'core', 'server', 'preload', 'node'], electron: false, node: false },
+  preload: { areas: ['main', 'core', 'server', 'renderer', 'node'], electron: true, node: false },
   main: { areas: ['renderer'], electron: true, node: true },
   core: { areas: ['main', 'server', 'preload', 'renderer'], electron: false, node: true },
   server: { areas: ['main', 'core', 'preload', 'renderer'], electron: false, node: true },
-  shared: { areas: ['main', 'core', 'server', 'preload', 'renderer'], electron: false, node: false },
+  shared: { areas: ['main', 'core', 'server', 'preload', 'renderer', 'node'], electron: false, node: false },
+  node: { areas: ['main', 'core', 'server', 'preload', 'renderer'], electron: false, node: true },
 }
 
 /** @param {string} file absolute path */

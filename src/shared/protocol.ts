@@ -96,6 +96,11 @@ export type GroupRoster = z.infer<typeof GroupRoster>
 export const ChatType = z.enum(['Chat', 'GroupChat'])
 export type ChatType = z.infer<typeof ChatType>
 
+/** 'Chat' for 1:1 conversations, 'GroupChat' for groups: a CMD's chatType must agree with its conversation id. */
+export function chatTypeOf(conversationId: string): ChatType {
+  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
+}
+
 /** The seed protocol's withdraw action. */
 export const REVOKE_FLAG = 'REVOKE_FLAG'
 

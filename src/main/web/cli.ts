@@ -12,7 +12,7 @@ import { dispatchInvoke, type EmitEvent } from '../../shared/bridge'
 import { logger } from '../../shared/log'
 import { ArgsError, parseWebArgs } from '../args'
 import { createCore, type ParleyCore } from '../core/core'
-import { installShutdown } from '../shutdown'
+import { installShutdown } from '../../node/shutdown'
 import { startWebHost, type WebHost } from './host'
 
 const log = logger('web-cli')

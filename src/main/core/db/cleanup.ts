@@ -6,26 +6,22 @@
  * server's stream it is coalesced within bursts.
  */
 import type { Database } from 'better-sqlite3'
+import { CoalescedRuns, type RunStart } from '../../../node/coalesced'
+import { truncateWalUntilDone } from '../../../node/sqlite/wal'
 import { logger } from '../../../shared/log'
-import { truncateWal, withoutWaitingForDisk } from './open'
-import { mergeIndexStep, type SearchPartition } from './queries/search-index'
 import { inTurn, wake, type Chore } from '../turns'
+import { withoutWaitingForDisk } from './open'
+import { mergeIndexStep, type SearchPartition } from './queries/search-index'
 
 const log = logger('core.checkpoint')
-const CHECKPOINT_RETRY_MS = 200
-const CHECKPOINT_ATTEMPTS = 50
 
 /** A burst of withdraws shares cleanups (merges and truncations): the first at once, each next one this many ms after the last ended. */
 export const CHECKPOINT_COALESCE_MS = 50
 interface Pending {
-  /** When the last cleanup ended (the window counts from there: a cleanup can take longer than it). */
-  lastAt: number
-  /** A cleanup waiting for the coalescing window to pass. */
-  timer: NodeJS.Timeout | null
+  /** When cleanups run: at once, or coalesced within a burst (the window counts from the last one's end). */
+  readonly runs: CoalescedRuns
   /** Search partitions to merge at the next cleanup. */
   readonly merges: Set<SearchPartition>
-  /** Withdrawn text may be in old WAL frames: the next cleanup truncates it. */
-  wal: boolean
   /** The cleanup running a step at a time, if any. */
   running: Cleanup | null
 }
@@ -34,8 +30,13 @@ const coalescing = new WeakMap<Database, Pending>()
 function pendingFor(db: Database): Pending {
   let state = coalescing.get(db)
   if (!state) {
-    state = { lastAt: Number.NEGATIVE_INFINITY, timer: null, merges: new Set(), wal: false, running: null }
-    coalescing.set(db, state)
+    const created: Pending = {
+      runs: new CoalescedRuns(CHECKPOINT_COALESCE_MS, (end, why) => startCleanup(db, created, end, why)),
+      merges: new Set(),
+      running: null,
+    }
+    coalescing.set(db, created)
+    state = created
   }
   return state
 }
@@ -72,14 +73,14 @@ class Cleanup implements Chore {
   private readonly startedAt = performance.now()
   /** The WAL was truncated before the merges were done (they ran long). */
   private truncatedEarly = false
-  /** Closing: what is still pending after it is the caller's, not scheduled from here. */
-  private last = false
 
   constructor(
     private readonly db: Database,
     private readonly state: Pending,
     /** Taken from the pending set when this cleanup started; later withdraws wait for the next one. */
     private readonly merges: SearchPartition[],
+    /** Tells the coalescing this cleanup is over. */
+    private readonly ended: () => void,
   ) {}
 
   step(deadline: number): boolean {
@@ -99,7 +100,7 @@ class Cleanup implements Chore {
     if (p !== undefined) {
       if (!this.truncatedEarly && performance.now() - this.startedAt >= TRUNCATE_DURING_MERGE_AFTER_MS) {
         this.truncatedEarly = true
-        checkpointUntilDone(this.db)
+        truncateWalUntilDone(this.db)
         return true
       }
       try {
@@ -108,51 +109,38 @@ class Cleanup implements Chore {
         return true
       } catch (err) {
         log.error({ err, partition: p }, 'search index merge failed')
-        // Kept pending: the next cleanup, close or the rollover merges them.
+        // Kept pending: the next cleanup (asked for here), close or the rollover merges them.
         for (const q of this.merges) this.state.merges.add(q)
         this.merges.length = 0
+        this.state.runs.request()
       }
     }
-    checkpointUntilDone(this.db)
+    truncateWalUntilDone(this.db)
     return false
   }
 
-  /** Run what is left now; `closing`: what is pending after it is left to the caller. */
-  runToEnd(closing = false): void {
-    this.last = closing
+  /** Run what is left now, before this returns. */
+  runToEnd(): void {
     while (this.step(Number.POSITIVE_INFINITY));
   }
 
   private finish(): void {
     this.state.running = null
-    this.state.lastAt = performance.now()
     // what withdraws asked for while this ran gets its own cleanup, after the window
-    if (!this.last && this.db.open && (this.state.wal || this.state.merges.size > 0)) scheduleCleanup(this.db, this.state)
+    this.ended()
   }
 }
 
-/** `steps`: in turns of the event loop; `now`: to its end before this returns; `closing`: the same, and nothing scheduled after it. */
-function startCleanup(db: Database, state: Pending, run: 'steps' | 'now' | 'closing'): void {
-  state.wal = false
-  const cleanup = new Cleanup(db, state, [...state.merges])
+/**
+ * A cleanup of what is pending, in steps in turns of the event loop; one asked for outside
+ * the turns (an event handled on its own) and allowed at once runs to its end before this returns.
+ */
+function startCleanup(db: Database, state: Pending, ended: () => void, why: RunStart): void {
+  const cleanup = new Cleanup(db, state, [...state.merges], ended)
   state.merges.clear()
   state.running = cleanup
-  if (run === 'steps') wake(cleanup)
-  else cleanup.runToEnd(run === 'closing')
-}
-
-function scheduleCleanup(db: Database, state: Pending): void {
-  if (state.running || state.timer) return
-  const wait = state.lastAt + CHECKPOINT_COALESCE_MS - performance.now()
-  if (wait <= 0) {
-    startCleanup(db, state, inTurn() ? 'steps' : 'now')
-    return
-  }
-  state.timer = setTimeout(() => {
-    state.timer = null
-    startCleanup(db, state, 'steps')
-  }, wait)
-  state.timer.unref()
+  if (why === 'asked' && !inTurn()) cleanup.runToEnd()
+  else wake(cleanup)
 }
 
 /**
@@ -169,24 +157,17 @@ export function finishCleanup(db: Database): void {
   coalescing.get(db)?.running?.runToEnd()
 }
 
-/** Before closing: finish a cleanup still running, and run one still waiting to coalesce, now. */
+/** Before closing: finish a cleanup still running, and run one still waiting to coalesce, now; nothing is scheduled after. */
 export function settlePendingCheckpoint(db: Database): void {
   const s = coalescing.get(db)
   if (!s) return
-  s.running?.runToEnd(true)
-  if (s.timer) clearTimeout(s.timer)
-  s.timer = null
-  if (db.open && (s.wal || s.merges.size > 0)) startCleanup(db, s, 'closing')
-}
-
-/** Truncate the WAL now, or keep trying a while if a reader is in the way. */
-export function checkpointUntilDone(db: Database, attempt = 1): void {
-  if (!db.open || truncateWal(db)) return
-  if (attempt >= CHECKPOINT_ATTEMPTS) {
-    log.warn({ attempts: attempt }, 'WAL still held by a reader; it is truncated at the next withdraw or on close')
-    return
-  }
-  setTimeout(() => checkpointUntilDone(db, attempt + 1), CHECKPOINT_RETRY_MS).unref()
+  const asked = s.runs.close()
+  s.running?.runToEnd()
+  if (!db.open || (!asked && s.merges.size === 0)) return
+  const last = new Cleanup(db, s, [...s.merges], () => {})
+  s.merges.clear()
+  s.running = last
+  last.runToEnd()
 }
 
 /**
@@ -210,12 +191,6 @@ export function checkpointUntilDone(db: Database, attempt = 1): void {
 export function requestCleanup(db: Database, merges: Iterable<SearchPartition>, opts: { coalesce: boolean }): void {
   const s = pendingFor(db)
   for (const p of merges) s.merges.add(p)
-  s.wal = true
-  if (opts.coalesce || s.running) {
-    scheduleCleanup(db, s)
-    return
-  }
-  if (s.timer) clearTimeout(s.timer)
-  s.timer = null
-  startCleanup(db, s, 'steps')
+  if (opts.coalesce) s.runs.request()
+  else s.runs.runNow()
 }

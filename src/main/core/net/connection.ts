@@ -10,7 +10,7 @@ import {
   type WelcomeFrame,
   CloseCode,
 } from '../../../shared/protocol'
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../../shared/backoff'
 import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
 import { wake, type Chore } from '../turns'
 

@@ -21,10 +21,6 @@ export function isMember(db: Database, conversationId: string, me: string): bool
   return roleIn(db, conversationId, me) !== null
 }
 
-export function chatTypeOf(conversationId: string): 'Chat' | 'GroupChat' {
-  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
-}
-
 /** Create the local conversation on first sight; true when created. */
 export function ensureConversationFor(db: Database, conversationId: string, me: string, now: number): boolean {
   const members = directMembers(conversationId)

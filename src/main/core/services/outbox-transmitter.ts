@@ -1,11 +1,10 @@
 import { logger } from '../../../shared/log'
-import { REVOKE_FLAG, type SendFrame } from '../../../shared/protocol'
+import { chatTypeOf, REVOKE_FLAG, type SendFrame } from '../../../shared/protocol'
 import type { CoreContext } from '../context'
 import { getMessage } from '../db/queries/messages'
 import { deleteOutboxEntry, listOutbox, markTransmitted, type OutboxEntry, type OutboxKind } from '../db/queries/outbox'
 import type { Connection } from '../net/connection'
 import type { PendingRequests, Reply, Request } from '../net/requests'
-import { chatTypeOf } from './membership'
 
 const log = logger('core.outbox')
 const RETRY_MS = 2_000

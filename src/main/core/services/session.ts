@@ -23,7 +23,7 @@ import {
 import { wipeAccountData } from '../db/queries/profile'
 import type { AuthApi } from '../net/auth-client'
 import type { Connection } from '../net/connection'
-import { checkpointUntilDone } from '../db/cleanup'
+import { truncateWalUntilDone } from '../../../node/sqlite/wal'
 
 const log = logger('core.session')
 
@@ -168,7 +168,7 @@ export class SessionService {
       // Another person's history must not show up under this account.
       log.info('another account signs in on this profile: clearing the previous one')
       wipeAccountData(db)
-      checkpointUntilDone(db)
+      truncateWalUntilDone(db)
     }
     setSession(db, { token: session.token, username: session.username })
     this.user = session.username

@@ -10,7 +10,7 @@ import type {
   NewGroup,
 } from '../types'
 import { appendEvent, groupEvent, nextTimestamp } from './log'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 interface GroupEventRow {
   id: string

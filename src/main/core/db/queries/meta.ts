@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { newId } from '../../../../shared/ids'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 type MetaKey =
   | 'deviceId'
@@ -19,19 +19,19 @@ type MetaKey =
   | 'adminRecallWindowSeconds'
 
 export function getMeta(db: Database, key: MetaKey): string | null {
-  const row = stmt<[string], { value: string }>(db, 'SELECT value FROM meta WHERE key = ?').get(key)
+  const row = prepare<[string], { value: string }>(db, 'SELECT value FROM meta WHERE key = ?').get(key)
   return row?.value ?? null
 }
 
 export function setMeta(db: Database, key: MetaKey, value: string): void {
-  stmt(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+  prepare(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
     key,
     value,
   )
 }
 
 export function deleteMeta(db: Database, key: MetaKey): void {
-  stmt(db, 'DELETE FROM meta WHERE key = ?').run(key)
+  prepare(db, 'DELETE FROM meta WHERE key = ?').run(key)
 }
 
 /** This profile's device id, created on first use. */

@@ -1,6 +1,7 @@
 /**
- * Graceful stop on SIGINT/SIGTERM for the Node hosts: close the database and sockets
- * once, exit 0; a second signal (or a stuck close) exits at once with 130.
+ * Graceful stop on SIGINT/SIGTERM for the Node processes (the chat server, browser mode):
+ * close once and exit 0 (1 when closing failed); a second signal, or a close that hangs,
+ * exits at once with 130.
  */
 import type { Logger } from '../shared/log'
 

@@ -1,3 +1,7 @@
+/**
+ * Reconnecting after a lost connection: the client core to its chat server, and a
+ * browser-mode page to its host. Pure.
+ */
 export interface BackoffOptions {
   baseMs: number
   capMs: number

@@ -2,8 +2,11 @@ import type { Database, Statement } from 'better-sqlite3'
 
 const cache = new WeakMap<Database, Map<string, Statement>>()
 
-/** Prepared statements are compiled once per connection: query functions stay plain `(db, ...)` calls. */
-export function stmt<P extends unknown[] = unknown[], R = unknown>(db: Database, sql: string): Statement<P, R> {
+/**
+ * The prepared statement for `sql` on this connection, compiled once: query functions stay
+ * plain `(db, ...)` calls while the hot paths run the same few statements.
+ */
+export function prepare<P extends unknown[] = unknown[], R = unknown>(db: Database, sql: string): Statement<P, R> {
   let perDb = cache.get(db)
   if (!perDb) {
     perDb = new Map()
