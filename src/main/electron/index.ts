@@ -14,25 +14,31 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, dialog, Menu, nativeImage, nativeTheme, Notification, screen, session, Tray, type BrowserWindow } from 'electron'
-import { bridgeEvent, type BridgeEvents, type EmitEvent, type MenuCommand, type Settings } from '../shared/bridge'
-import { logger } from '../shared/log'
+import { bridgeEvent, type BridgeEvents, type EmitEvent, type MenuCommand, type Settings } from '../../shared/bridge'
+import { logger } from '../../shared/log'
 import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url'
 import { registerAppScheme, serveAppProtocol } from './app-protocol'
-import { parseClientArgs, type ClientArgs } from './args'
-import { createCore, type ParleyCore } from './core/core'
-import { readProfileSettings } from './core/services/settings'
-import { DesktopNotifier } from './desktop-notifier'
-import { TRAY_ICON, UnreadTray } from './desktop/tray'
-import { readWindowState, restoredBounds, trackWindowState, WINDOW_STATE_FILE } from './desktop/window-state'
-import { useEmbeddedServer, type EmbeddedServer } from './embedded-server'
+import { parseClientArgs, type ClientArgs } from '../common/args'
+import { createCore, type ParleyCore } from '../core/core'
+import { readProfileSettings } from '../core/services/settings'
+import { DesktopNotifier } from '../desktop/notifier'
+import { TRAY_ICON, UnreadTray } from '../desktop/tray'
+import { readWindowState, restoredBounds, trackWindowState, WINDOW_STATE_FILE } from '../desktop/window-state'
+import { useEmbeddedServer, type EmbeddedServer } from '../desktop/embedded-server'
 import { registerBridge, windowEmitter } from './ipc'
-import { findElectronNativeBinding } from './native'
-import { menuLanguage, menuTemplate } from './menu'
+import { findElectronNativeBinding } from '../desktop/native'
+import { menuLanguage, menuTemplate } from '../desktop/menu'
 import { hardenAllWebContents, hardenSession } from './security'
 import { createMainWindow, focusWindow } from './window'
 
 const log = logger('main')
-const outDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+/**
+ * Where renderer/ and preload/ are: built, this file is out/main/index.js beside them; run
+ * from source (the fake-Electron test), it is src/main/electron/index.ts and src/ has the
+ * renderer's page.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url))
+const outDir = here.endsWith(path.join('main', 'electron')) ? path.resolve(here, '..', '..') : path.dirname(here)
 
 let args: ClientArgs
 try {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { invokeNames, invokes, ok, type BridgeHandlers } from '../shared/bridge'
+import { invokeNames, invokes, ok, type BridgeHandlers } from '../../shared/bridge'
 
 const handlers = new Map<string, (event: unknown, args: unknown) => Promise<unknown>>()
 vi.mock('electron', () => ({

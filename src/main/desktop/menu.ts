@@ -4,8 +4,8 @@
  * mode uses too. Pure: builds a template, index.ts hands it to Electron.
  */
 import type { MenuItemConstructorOptions } from 'electron'
-import type { Language, MenuCommand } from '../shared/bridge'
-import { SHORTCUTS } from '../shared/shortcuts'
+import type { Language, MenuCommand } from '../../shared/bridge'
+import { SHORTCUTS } from '../../shared/shortcuts'
 
 type Label = MenuCommand | 'file' | 'edit' | 'view' | 'window' | 'help'
 

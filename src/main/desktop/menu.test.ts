@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import { describe, expect, it, vi } from 'vitest'
-import { MENU_COMMANDS } from '../shared/bridge'
-import { SHORTCUTS } from '../shared/shortcuts'
+import { MENU_COMMANDS } from '../../shared/bridge'
+import { SHORTCUTS } from '../../shared/shortcuts'
 import { MENU_LABELS, menuLanguage, menuTemplate } from './menu'
 
 function items(template: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] {

@@ -11,8 +11,8 @@ import {
   invokes,
   type BridgeHandlers,
   type EmitEvent,
-} from '../shared/bridge'
-import { logger } from '../shared/log'
+} from '../../shared/bridge'
+import { logger } from '../../shared/log'
 import { isSameOrigin } from './app-url'
 
 const log = logger('ipc')

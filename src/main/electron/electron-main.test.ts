@@ -1,8 +1,9 @@
 /**
- * The real Electron main entry, run under Node with `electron` replaced by a recording
- * stub (src/main/testing/electron-stub.ts) that plays the renderer. No Electron binary
- * can run here; this covers the wiring: embedded server, core, window options, app
- * protocol with CSP, IPC with its sender check, and cleanup on quit.
+ * The real Electron entry, run under Node with `electron` replaced by a fake that records
+ * what the entry asks of it (testing/fake-electron.ts), and the renderer played by
+ * electron-main.scenario.ts. No Electron binary can run here; this covers the wiring:
+ * embedded server, core, window options, app protocol with CSP, IPC with its sender check,
+ * the session token wrapped by the keychain, and cleanup on quit.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -10,17 +11,27 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { invokeNames, invokes } from '../shared/bridge'
+import { invokeNames, invokes } from '../../shared/bridge'
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 const userData = mkdtempSync(path.join(os.tmpdir(), 'parley-electron-main-'))
 type Report = Record<string, unknown> & { event: string }
+const PREFIX = 'FAKE-ELECTRON '
 
 async function runMain(args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number | null; reports: Report[] }> {
   const child = spawn(
     process.execPath,
-    ['--import', './src/main/testing/electron-stub-register.mjs', '--import', 'tsx', 'src/main/index.ts', ...args],
-    { cwd: repoRoot, env: { ...process.env, PARLEY_STUB_USER_DATA: userData, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      './src/main/electron/testing/fake-electron-register.mjs',
+      '--import',
+      'tsx',
+      '--import',
+      './src/main/electron/electron-main.scenario.ts',
+      'src/main/electron/index.ts',
+      ...args,
+    ],
+    { cwd: repoRoot, env: { ...process.env, PARLEY_FAKE_USER_DATA: userData, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let stdout = ''
   let stderr = ''
@@ -30,8 +41,8 @@ async function runMain(args: string[], env: Record<string, string> = {}): Promis
   if (exitCode !== 0) console.error(stderr)
   const reports = stdout
     .split('\n')
-    .filter((l) => l.startsWith('STUB '))
-    .map((l) => JSON.parse(l.slice(5)) as Report)
+    .filter((l) => l.startsWith(PREFIX))
+    .map((l) => JSON.parse(l.slice(PREFIX.length)) as Report)
   return { exitCode, reports }
 }
 
@@ -45,10 +56,10 @@ afterAll(() => rmSync(userData, { recursive: true, force: true }))
 
 const find = (event: string, where: (r: Report) => boolean = () => true) => reports.find((r) => r.event === event && where(r))
 
-describe('Electron main (stubbed Electron)', () => {
+describe('Electron main (fake Electron)', () => {
   it('starts, serves the renderer, answers the bridge and quits cleanly', () => {
     expect(exitCode).toBe(0)
-    expect(find('stub-failed')).toBeUndefined()
+    expect(find('scenario-failed')).toBeUndefined()
     expect(find('error-box')).toBeUndefined()
     expect(reports.at(-1)?.event).toBe('quit')
   })
@@ -62,7 +73,7 @@ describe('Electron main (stubbed Electron)', () => {
       webviewTag: false,
     })
     expect(find('window-open')?.result).toEqual({ action: 'deny' })
-    // the session hardening (src/main/hardening.test.ts) is installed on the app's session
+    // the session hardening (hardening.test.ts) is installed on the app's session
     expect(find('permission-handler')).toBeDefined()
     expect(find('csp-hook')).toBeDefined()
   })
@@ -116,7 +127,7 @@ describe('Electron main with --server and --profile', () => {
   it('uses the server address saved in the profile when --server is not given', async () => {
     const profile = path.join(userData, 'saved-server')
     const first = await runMain(['--server', 'ws://127.0.0.1:1', '--profile', profile], {
-      PARLEY_STUB_SAVE_SERVER: 'ws://127.0.0.1:2',
+      PARLEY_FAKE_SAVE_SERVER: 'ws://127.0.0.1:2',
     })
     expect(first.reports.find((r) => r.channel === 'settings:update')?.result).toMatchObject({ ok: true })
     const second = await runMain(['--profile', profile])

@@ -3,10 +3,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import { protocol, type Session } from 'electron'
-import { logger } from '../shared/log'
+import { logger } from '../../shared/log'
 import { APP_HOST, APP_SCHEME } from './app-url'
-import { contentSecurityPolicyHeader } from './csp'
-import { contentTypeFor, resolveStaticFile } from './static-files'
+import { contentSecurityPolicyHeader } from '../common/csp'
+import { contentTypeFor, resolveStaticFile } from '../common/static-files'
 
 const log = logger('app-protocol')
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SETTINGS, type ConversationView, type MessageView } from '../shared/bridge'
-import { DesktopNotifier, type NativeNotification } from './desktop-notifier'
+import { DEFAULT_SETTINGS, type ConversationView, type MessageView } from '../../shared/bridge'
+import { DesktopNotifier, type NativeNotification } from './notifier'
 
 const NOW = 1_800_000_000_000
 

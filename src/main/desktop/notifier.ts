@@ -4,8 +4,8 @@
  * src/shared/notifications.ts, the same as browser mode's; this class only keeps the
  * state those rules need. Electron-free: index.ts brings Electron's Notification.
  */
-import { DEFAULT_SETTINGS, type BridgeEvent, type ConversationView, type MessageView, type Settings } from '../shared/bridge'
-import { NotificationBook, notificationFor, totalUnread, type NotificationContent } from '../shared/notifications'
+import { DEFAULT_SETTINGS, type BridgeEvent, type ConversationView, type MessageView, type Settings } from '../../shared/bridge'
+import { NotificationBook, notificationFor, totalUnread, type NotificationContent } from '../../shared/notifications'
 
 export interface NativeNotification {
   show(): void

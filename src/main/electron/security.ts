@@ -4,9 +4,9 @@
  * app's own responses (on top of the meta tag baked into the page).
  */
 import { app, type Session } from 'electron'
-import { logger } from '../shared/log'
+import { logger } from '../../shared/log'
 import { isSameOrigin, originOf } from './app-url'
-import { contentSecurityPolicyHeader } from './csp'
+import { contentSecurityPolicyHeader } from '../common/csp'
 
 const log = logger('security')
 

@@ -7,8 +7,8 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { logger } from '../shared/log'
-import { startServer } from '../server/server'
+import { logger } from '../../shared/log'
+import { startServer } from '../../server/server'
 
 const log = logger('embedded-server')
 

@@ -3,7 +3,7 @@
  * that exposes only `window.parley`, and its own origin.
  */
 import { BrowserWindow } from 'electron'
-import { DEFAULT_SIZE, MIN_SIZE, type Bounds } from './desktop/window-state'
+import { DEFAULT_SIZE, MIN_SIZE, type Bounds } from '../desktop/window-state'
 
 export interface MainWindowOptions {
   preloadPath: string
