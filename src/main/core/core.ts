@@ -26,6 +26,7 @@ import { SearchIndexRollover } from './services/search-rollover'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
 import { getSettings, updateSettings } from './services/settings'
+import { plainVault, type TokenVault } from './services/token-vault'
 import { ReEditService } from './withdraw/reedit'
 import { WithdrawSender } from './withdraw/send'
 
@@ -36,6 +37,8 @@ export interface CoreOptions {
   serverUrl: string
   emit: EmitEvent
   nativeBinding?: string
+  /** How the session token is kept in the profile (services/token-vault.ts); plain by default. */
+  tokenVault?: TokenVault
 }
 
 export interface ParleyCore {
@@ -97,6 +100,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     now,
     serverUrl: opts.serverUrl,
     auth: deps.auth ?? httpAuthClient(opts.serverUrl),
+    vault: opts.tokenVault ?? plainVault,
     connection: link,
     onSignedOut: () => forgetWaiters(),
   })
@@ -218,7 +222,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       started = true
       reedit.sweep()
       searchRollover.start()
-      session.resume()
+      await session.resume()
     },
     async close() {
       if (closed) return

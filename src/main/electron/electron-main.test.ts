@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { invokeNames, invokes } from '../../shared/bridge'
 
@@ -103,8 +104,19 @@ describe('Electron main (fake Electron)', () => {
     expect(find('tray')?.icon).toBe('tray.png')
     expect(find('tray-tooltip')?.text).toBe('Parley')
     expect(find('tray-menu')?.labels).toEqual(['Open Parley', '', 'Quit Parley'])
-    expect(find('window')?.width).toBe(1100)
+    expect(find('window')).toMatchObject({ width: 1100, minWidth: 400, minHeight: 480 })
   })
+
+  it('keeps the session token wrapped by the keychain in the profile, and resumes with it', async () => {
+    const signedUp = find('invoke', (r) => r.channel === 'session:sign-up')?.result as { value: { username: string } }
+    const db = new Database(path.join(userData, 'profile', 'parley.db'), { readonly: true })
+    const stored = db.prepare("SELECT value FROM meta WHERE key = 'sessionToken'").pluck().get() as string
+    db.close()
+    expect(stored).toMatch(/^keychain:/)
+    const again = await runMain([], { PARLEY_FAKE_SIGN_UP: '0' })
+    const state = again.reports.find((r) => r.channel === 'session:get-state')?.result
+    expect(state).toMatchObject({ ok: true, value: { user: signedUp.value.username } })
+  }, 60_000)
 
   it('refuses invokes from a frame that is not the app', () => {
     expect(find('invoke', (r) => r.channel === 'foreign')?.result).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } })

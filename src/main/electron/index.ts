@@ -23,9 +23,10 @@ import { createCore, type ParleyCore } from '../core/core'
 import { readProfileSettings } from '../core/services/settings'
 import { DesktopNotifier } from '../desktop/notifier'
 import { TRAY_ICON, UnreadTray } from '../desktop/tray'
-import { readWindowState, restoredBounds, trackWindowState, WINDOW_STATE_FILE } from '../desktop/window-state'
+import { minimumSize, readWindowState, restoredBounds, trackWindowState, WINDOW_STATE_FILE } from '../desktop/window-state'
 import { useEmbeddedServer, type EmbeddedServer } from '../desktop/embedded-server'
 import { registerBridge, windowEmitter } from './ipc'
+import { desktopTokenVault } from './keychain'
 import { findElectronNativeBinding } from '../desktop/native'
 import { menuLanguage, menuTemplate } from '../desktop/menu'
 import { hardenAllWebContents, hardenSession } from './security'
@@ -131,7 +132,7 @@ async function start(): Promise<void> {
   createTray()
   applySettings(saved)
 
-  core = await createCore({ profileDir, serverUrl, emit, nativeBinding })
+  core = await createCore({ profileDir, serverUrl, emit, nativeBinding, tokenVault: await desktopTokenVault() })
   unregisterBridge = registerBridge(core.handlers, () => win, appOrigin)
   await core.start()
   await seedNotifier(core, saved)
@@ -206,13 +207,12 @@ async function showInWindow<E extends 'ui:menu-command' | 'ui:open-conversation'
 async function openWindow(): Promise<void> {
   // userData is per profile (see above), so each identity remembers its own window.
   const stateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE)
+  const workAreas = screen.getAllDisplays().map((d) => d.workArea)
   win = createMainWindow({
     preloadPath: path.join(outDir, 'preload', 'index.cjs'),
     iconPath: path.join(resourcesDir, 'icon.png'),
-    bounds: restoredBounds(
-      readWindowState(stateFile),
-      screen.getAllDisplays().map((d) => d.workArea),
-    ),
+    bounds: restoredBounds(readWindowState(stateFile), workAreas),
+    minSize: minimumSize(workAreas),
   })
   trackWindowState(win, stateFile, (err) => log.warn({ err }, 'window position not saved'))
   win.on('closed', () => {

@@ -10,13 +10,15 @@ export interface MainWindowOptions {
   iconPath?: string
   /** Where the window was last time (desktop/window-state.ts); the default size otherwise. */
   bounds?: Partial<Bounds> & { width: number; height: number }
+  /** The smallest the user may make it (`minimumSize`: MIN_SIZE, within the displays). */
+  minSize?: { width: number; height: number }
 }
 
-export function createMainWindow({ preloadPath, iconPath, bounds = DEFAULT_SIZE }: MainWindowOptions): BrowserWindow {
+export function createMainWindow({ preloadPath, iconPath, bounds = DEFAULT_SIZE, minSize = MIN_SIZE }: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     ...bounds,
-    minWidth: MIN_SIZE.width,
-    minHeight: MIN_SIZE.height,
+    minWidth: minSize.width,
+    minHeight: minSize.height,
     title: 'Parley',
     show: false,
     ...(iconPath ? { icon: iconPath } : {}),
