@@ -223,18 +223,27 @@ export interface SessionView {
 export type WithdrawOutcome = 'withdrawn' | 'cancelled' | 'queued'
 
 /**
- * How far a catch-up with the server is. The server does not say how many events wait
- * for this device, so progress is told in what was applied and how far in time it reached.
+ * How far a catch-up with the server is. The server does not say how many events wait for
+ * this device, so progress is told in events applied and in how far (in server time) they
+ * reach towards the moment this connection began.
  */
 export interface SyncProgress {
   /** Events applied since this catch-up began. */
   applied: number
-  /** Server time of the newest event applied so far (ms); null before the first. */
-  upTo: number | null
+  /** Server time of the first and of the newest event applied so far (ms). */
+  from: number
+  upTo: number
   /** Server time when this connection began: the catch-up is about what happened before it. */
   until: number
   /** The catch-up is over (the last progress event of this catch-up). */
   done: boolean
+}
+
+/** How far from `from` to `until` a catch-up reached, 0-1 (1 once done). */
+export function syncFraction(p: SyncProgress): number {
+  if (p.done) return 1
+  const span = p.until - p.from
+  return span <= 0 ? 0 : Math.min(1, Math.max(0, (p.upTo - p.from) / span))
 }
 
 // ---------------------------------------------------------------- invoke calls

@@ -25,6 +25,7 @@ import { searchMessages } from './services/search'
 import { SearchIndexRollover } from './services/search-rollover'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
+import { SyncProgressReporter } from './services/sync-progress'
 import { getSettings, updateSettings } from './services/settings'
 import { plainVault, type TokenVault } from './services/token-vault'
 import { ReEditService } from './withdraw/reedit'
@@ -123,8 +124,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   const withdraws = new WithdrawSender(ctx, link, requests, () => outbox.retrySoon())
   const conversations = new ConversationService(ctx, link, requests)
   const groups = new GroupService(ctx, link, requests)
+  const syncProgress = new SyncProgressReporter(emit)
   const inbound = new InboundProcessor(ctx, link, (event) => {
     if (event.kind === 'group') groups.onApplied(event.id)
+    syncProgress.onApplied(event)
   })
   const reedit = new ReEditService(ctx)
   const searchRollover = new SearchIndexRollover(ctx)
@@ -166,12 +169,14 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       if (state !== 'online') {
         inbox.clear()
         forgetWaiters()
+        syncProgress.finish()
       }
       session.onConnectionState(state, detail)
     },
     onWelcome(frame) {
       for (const l of frameListeners) l(frame)
       session.onWelcome(frame)
+      syncProgress.onConnected(frame.serverTime)
       inbound.onConnected()
       outbox.flush()
     },
@@ -232,6 +237,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       inbox.clear()
       inbound.stop()
       forgetWaiters()
+      syncProgress.finish()
       searchRollover.stop()
       await connection.stop()
       // A merge and truncation still waiting to coalesce: withdrawn trigrams must not outlive the app.

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, onScopeDispose, ref } from 'vue'
-import type { BridgeError, ConnectionState, Result, SessionView } from '../../../shared/bridge'
+import type { BridgeError, ConnectionState, Result, SessionView, SyncProgress } from '../../../shared/bridge'
 import { fail } from '../../../shared/bridge'
 import { normalizeUsername, USERNAME_RE } from '../../../shared/protocol'
 import { useBridge } from '../bridge/provide'
@@ -36,6 +36,8 @@ export const useSessionStore = defineStore('session', () => {
   /** True when the last sign-out came from this window (so an unexpected one can be explained). */
   let signingOut = false
   const signedOutUnexpectedly = ref(false)
+  /** A catch-up with the server long enough to show, while it runs (null otherwise). */
+  const sync = ref<SyncProgress | null>(null)
 
   /** What the status indicator shows: a dead link to main means no server either. */
   const effectiveConnection = computed<ConnectionState>(() => {
@@ -112,10 +114,15 @@ export const useSessionStore = defineStore('session', () => {
       const cameOnline = state === 'online' && connection.value !== 'online'
       connection.value = state
       connectionDetail.value = detail
+      if (state !== 'online') sync.value = null
       // The server's welcome can change the recall window and the clock offset.
       if (cameOnline) void load()
     }),
+    bridge.on('sync:progress', (progress) => {
+      sync.value = progress.done ? null : progress
+    }),
     bridge.on('session:changed', ({ user: next }) => {
+      sync.value = null
       if (next === user.value) return
       if (next === null && user.value !== null && !signingOut) signedOutUnexpectedly.value = true
       user.value = next
@@ -138,6 +145,7 @@ export const useSessionStore = defineStore('session', () => {
     link,
     resyncCount,
     signedOutUnexpectedly,
+    sync,
     load,
     signIn,
     signUp,
