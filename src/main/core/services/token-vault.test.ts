@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getSession } from '../db/queries/meta'
-import { signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { signedInCore, unwrap } from '../testing/harness'
 import { keychainVault, plainVault, type Keychain } from './token-vault'
+import { disposedAfterEach } from '../testing/cores'
 
 /** A keychain that only this test's process "has": reversible, so a wrapped token is recognisable. */
 function fakeKeychain(name = 'login'): Keychain {
@@ -15,10 +16,7 @@ function fakeKeychain(name = 'login'): Keychain {
   }
 }
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 describe('session token at rest', () => {
   it('the desktop app stores it wrapped by the keychain, and resumes with it', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { databasePath } from '../db/open'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
@@ -11,11 +11,9 @@ import { REEDIT_KEEP_MS } from '../db/queries/reedit-drafts'
 import { cleanupRunning } from '../db/cleanup'
 import { cmdEvent, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 /** Every file of the profile directory, recursively, as raw bytes. */
 function profileBytes(dir: string): Buffer[] {

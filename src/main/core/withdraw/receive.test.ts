@@ -1,21 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { RECEIVER_GRACE_MS } from '../../../shared/withdraw-rules'
 import { getConversation } from '../db/queries/conversations'
 import { getMessage, searchMessageIds } from '../db/queries/messages'
 import { getTombstone } from '../db/queries/tombstones'
-import { cmdEvent, lastAck, messageEvent, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { cmdEvent, lastAck, messageEvent, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-async function bob(): Promise<TestCore> {
-  const t = await signedInCore('bob')
-  cores.push(t)
-  return t
-}
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
+const bob = () => cores.signedIn('bob')
 
 const conv = directConversationId('alice', 'bob')
 

@@ -2,24 +2,18 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MessageView } from '../../../shared/bridge'
 import { directConversationId } from '../../../shared/protocol'
 import { getMessage } from '../db/queries/messages'
 import { listOutbox } from '../db/queries/outbox'
 import { REEDIT_KEEP_MS } from '../db/queries/reedit-drafts'
 import { getTombstone } from '../db/queries/tombstones'
-import { cmdEvent, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { cmdEvent, messageEvent, serverTs, unwrap, type TestCore } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-async function alice(): Promise<TestCore> {
-  const t = await signedInCore('alice')
-  cores.push(t)
-  return t
-}
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
+const alice = () => cores.signedIn('alice')
 
 const conv = directConversationId('alice', 'bob')
 
