@@ -2,7 +2,7 @@
  * The desktop app's notifications and unread badge, fed every event main emits. The
  * rules (which message notifies, what it says, which a withdraw or a read closes) are
  * src/shared/notifications.ts, the same as browser mode's; this class only keeps the
- * state those rules need. Electron-free: index.ts brings Electron's Notification.
+ * state those rules need. Electron-free: the Electron host (electron/index.ts) brings Electron's Notification.
  */
 import { DEFAULT_SETTINGS, type BridgeEvent, type ConversationView, type MessageView, type Settings } from '../../shared/bridge'
 import { NotificationBook, notificationFor, totalUnread, type NotificationContent } from '../../shared/notifications'

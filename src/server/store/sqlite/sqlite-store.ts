@@ -53,7 +53,7 @@ import { type OpenOptions, openDatabase } from './open'
  * checkpoint costs several fsyncs (milliseconds on a disk) on the event loop's thread, and
  * a burst of withdraws (one every few ms) paid it once each, stalling every frame behind
  * it; the withdrawn text may stay in old WAL frames this much longer (the client core does
- * the same: services/cleanup.ts).
+ * the same: src/main/core/db/cleanup.ts; both coalesce with src/node/coalesced.ts).
  */
 const CHECKPOINT_COALESCE_MS = 50
 /** Writes per group commit; more wait for the next one, so one commit never blocks for long. */
