@@ -127,24 +127,33 @@ describe('withdrawing my message', () => {
     expect(listOutbox(t.core.testing.db)).toEqual([])
   })
 
-  it('maybe transmitted, not acked: stops resending it and queues a withdraw instead', async () => {
+  it('maybe transmitted, not acked: the send stays queued ahead of the withdraw, so the command finds what it withdraws', async () => {
+    // The send's frame may still be on its way on the dropped connection: were only the
+    // command resent, the server could answer NOT_FOUND and store the message afterwards.
     const t = await alice()
     const m = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'in flight' }))
     t.link.drop()
     expect(unwrap(await t.core.handlers.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'queued' })
-    expect(listOutbox(t.core.testing.db)).toMatchObject([{ kind: 'cmd', messageId: m.id }])
+    expect(listOutbox(t.core.testing.db)).toMatchObject([
+      { kind: 'send', messageId: m.id },
+      { kind: 'cmd', messageId: m.id },
+    ])
 
     t.link.clearSent()
     t.link.welcome('alice')
-    expect(t.link.framesOf('send')).toEqual([])
+    expect(t.link.sent.map((f) => f.type)).toEqual(['send', 'cmd'])
+    t.link.deliver({ type: 'ack', id: m.id, ts: serverTs() })
     t.link.deliver({ type: 'ack', id: lastCmd(t).id, ts: serverTs() })
     expect(getMessage(t.core.testing.db, m.id)!.kind).toBe('notice')
+    expect(listOutbox(t.core.testing.db)).toEqual([])
   })
 
-  it('maybe transmitted, and the server never got it: cancelled locally', async () => {
+  it('a withdraw of a send the server refused: cancelled locally, it never reached anyone', async () => {
     const t = await alice()
-    const m = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'lost in transit' }))
+    const m = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'refused' }))
     const pending = t.core.handlers.withdrawMessage({ messageId: m.id })
+    // answers come in the order of the frames: the send's refusal, then the command's
+    t.link.deliver({ type: 'error', id: m.id, code: 'NOT_MEMBER', message: 'not a member' })
     t.link.deliver({ type: 'error', id: lastCmd(t).id, code: 'NOT_FOUND', message: 'unknown message' })
     expect(unwrap(await pending)).toEqual({ outcome: 'cancelled' })
     expect(getMessage(t.core.testing.db, m.id)!.kind).toBe('notice')

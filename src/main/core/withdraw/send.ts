@@ -96,15 +96,11 @@ export class WithdrawSender {
       // durable. A crash in between loses a command nobody was told about: the message then
       // still stands, or, if the server got it, the relayed command removes it here too.
       if (link.ready) answering = this.transmit(entry, link)
-      commit(
-        ctx,
-        () => {
-          // The server may hold the send already: stop resending it, and withdraw it instead.
-          if (queuedSend) deleteOutboxEntry(db, queuedSend.id)
-          enqueue(db, entry)
-        },
-        { waitForDisk: !link.ready },
-      )
+      // A send that left the device but is not acknowledged stays queued ahead of the
+      // command: the server may not have it yet (its frame can still be on the way, on a
+      // connection that has since dropped), and only the outbox's order — the send, then
+      // the command, on one connection — makes sure the command finds what it withdraws.
+      commit(ctx, () => enqueue(db, entry), { waitForDisk: !link.ready })
       log.debug({ msgId: message.id, cmdId: entry.id, transmitted: entry.transmitted }, 'withdraw recorded')
     }
     if (!answering) return outcome('queued')
@@ -164,8 +160,9 @@ export class WithdrawSender {
     }
     const me = ctx.me()
     const message = getMessage(ctx.db, entry.messageId)
-    if (error.code === 'NOT_FOUND' && me && message?.kind === 'text' && message.state === 'sending') {
-      // The send never reached the server and is no longer queued: it never left this device.
+    if (error.code === 'NOT_FOUND' && me && message?.kind === 'text' && message.state === 'failed') {
+      // The server refused the send itself (its answer comes before this one, on the same
+      // connection): it never reached anyone.
       commit(ctx, (fx) => removeWithdrawnHere(ctx, fx, { message, reason: entry.reason, at: ctx.serverNow() }, me))
       log.info(where, 'unsent message cancelled')
       return outcome('cancelled')
