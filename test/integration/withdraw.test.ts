@@ -22,6 +22,7 @@ import {
   type TestClient,
   type TwoClients,
 } from '../helpers/client'
+import { startHoldProxy } from '../helpers/hold-proxy'
 import { ProtocolDevice } from '../helpers/protocol-device'
 import type { ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker, traceOf } from '../helpers/trace'
@@ -150,6 +151,46 @@ describe('withdraw against the real server', () => {
     expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
     expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
     await expectNoTrace(alice.profileDir, secret)
+  })
+
+  it('a withdraw while the send is still on its way on a dropped connection: the command never overtakes it', async () => {
+    // Found by the exactly-once fault run: the send's frame was still on the old
+    // connection's path when the device reconnected and sent only the withdraw; the server
+    // answered NOT_FOUND, the device cancelled the message, and the late send then stored it
+    // and delivered it to the recipient — withdrawn on one screen, there on the other.
+    const laptop = await signedInClient(server.url, names.alice)
+    extra.push(laptop)
+    const { token: laptopToken } = readProfile(laptop.profileDir, (db) => getSession(db))!
+    await laptop.close()
+    const proxy = await startHoldProxy(server.url)
+    try {
+      const phone = await signedInClient(proxy.url, names.alice)
+      extra.push(phone)
+      const secret = marker()
+      const text = `held back ${secret}`
+      proxy.holdCurrent()
+      const m = ok(await phone.h.sendMessage({ conversationId: conv, text }))
+      phone.core.testing.connection.restart('test: the network path changed')
+      // while it is offline: the command is queued behind whatever the outbox still holds
+      ok(await phone.h.withdrawMessage({ messageId: m.id }))
+      await waitOnline(phone)
+      await waitFor(() => outboxSize(phone.profileDir) === 0, { what: 'the outbox sent and answered' })
+      expect(storedMessage(phone.profileDir, m.id)).toMatchObject({ kind: 'notice' })
+
+      // The old copy of the send reaches the server only now. Here it comes through another
+      // device of the same account (the old connection was replaced when the phone came
+      // back): the server judges a send by its id, author and conversation, whatever carries it.
+      const late = (await ProtocolDevice.connect(server.url, laptopToken))!
+      expect(await late.request({ type: 'send', id: m.id, conversationId: conv, text })).toMatchObject({ type: 'error', code: 'WITHDRAWN' })
+      late.terminate()
+
+      const barrier = ok(await phone.h.sendMessage({ conversationId: conv, text: 'after the late copy' }))
+      await bob.waitForEvent('message:added', (e) => e.message.id === barrier.id)
+      expect(storedMessage(bob.profileDir, m.id)?.kind ?? 'never arrived').not.toBe('text')
+      await expectNoTrace(bob.profileDir, secret)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('withdraw before message: the receiver never shows the message', async () => {

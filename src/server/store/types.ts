@@ -20,7 +20,8 @@
  * returns an event that is not: nothing is acknowledged or relayed before it is on disk.
  */
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
-import type { Role, WithdrawDecision } from '../../shared/recall'
+import type { Role } from '../../shared/group-rules'
+import type { WithdrawDecision } from '../../shared/withdraw-rules'
 
 export interface UserRecord {
   username: string

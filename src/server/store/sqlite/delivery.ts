@@ -3,7 +3,7 @@ import { newId } from '../../../shared/ids'
 import type { AckResult, Delivery } from '../types'
 import { appendEvent, lastSeq, nextTimestamp, receiptEvent } from './log'
 import { selectDeviceCursor } from './accounts'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 /**
  * Per sender and conversation, the newest message from others in (afterSeq, upToSeq] of

@@ -14,8 +14,10 @@
  */
 import path from 'node:path'
 import type Database from 'better-sqlite3'
+import { CoalescedRuns } from '../../../node/coalesced'
 import { logger } from '../../../shared/log'
-import type { Role } from '../../../shared/recall'
+import { truncateWalUntilDone } from '../../../node/sqlite/wal'
+import type { Role } from '../../../shared/group-rules'
 import type {
   AckResult,
   AppendMessageResult,
@@ -52,13 +54,13 @@ import { DATABASE_FILE, type OpenOptions, openDatabase } from './open'
 import { type WalSync, walFileSync } from './wal-sync'
 
 const log = logger('server.store.sqlite')
-const CHECKPOINT_RETRY_MS = 100
+
 /**
  * Withdraws within this long of the last checkpoint share the next one. A truncating
  * checkpoint costs several fsyncs (milliseconds on a disk) on the event loop's thread, and
  * a burst of withdraws (one every few ms) paid it once each, stalling every frame behind
  * it; the withdrawn text may stay in old WAL frames this much longer (the client core does
- * the same: services/cleanup.ts).
+ * the same: src/main/core/db/cleanup.ts; both coalesce with src/node/coalesced.ts).
  */
 const CHECKPOINT_COALESCE_MS = 50
 /** Writes per group commit; more wait for the next one, so one commit never blocks for long. */
@@ -90,9 +92,18 @@ interface Unsynced {
 }
 
 export class SqliteStore implements ChatStore {
-  private checkpointTimer: NodeJS.Timeout | null = null
-  /** When the last checkpoint after withdraws ended. */
-  private lastCheckpointAt = Number.NEGATIVE_INFINITY
+  /**
+   * The withdrawn text is still in the WAL (the frames written before the delete) until a
+   * checkpoint copies the zeroed pages back and truncates it: right after the commit, or,
+   * within CHECKPOINT_COALESCE_MS of the last one, when that window ends.
+   */
+  private readonly checkpoints = new CoalescedRuns(CHECKPOINT_COALESCE_MS, (end) => {
+    // in a turn of its own, so the answer to the withdraw goes out first
+    setTimeout(() => {
+      if (!this.closed) truncateWalUntilDone(this.db)
+      end()
+    }, 0)
+  })
   private closed = false
   private pending: PendingWrite[] = []
   private commitScheduled = false
@@ -176,7 +187,7 @@ export class SqliteStore implements ChatStore {
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
     const result = await this.write(() => withdrawMessage(this.db, request))
-    if (result.kind === 'withdrawn') this.scheduleCheckpoint()
+    if (result.kind === 'withdrawn') this.checkpoints.request()
     return result
   }
 
@@ -190,10 +201,7 @@ export class SqliteStore implements ChatStore {
     while (this.pending.length > 0) this.commitPending()
     this.closed = true
     while (this.syncing) await this.syncing
-    if (this.checkpointTimer) {
-      clearTimeout(this.checkpointTimer)
-      this.checkpointTimer = null
-    }
+    this.checkpoints.close()
     this.wal.close()
     // closing the last connection checkpoints the WAL and removes it
     this.db.close()
@@ -296,29 +304,5 @@ export class SqliteStore implements ChatStore {
       this.syncing = null
       if (!this.broken) this.syncSoon()
     })
-  }
-
-  /**
-   * The withdrawn text is still in the WAL (the frames written before the delete) until a
-   * checkpoint copies the zeroed pages back and truncates it: right after the commit, or,
-   * within CHECKPOINT_COALESCE_MS of the last one, when that window ends.
-   */
-  private scheduleCheckpoint(delayMs = this.lastCheckpointAt + CHECKPOINT_COALESCE_MS - performance.now()): void {
-    if (this.checkpointTimer) return
-    this.checkpointTimer = setTimeout(() => {
-      this.checkpointTimer = null
-      if (this.closed) return
-      try {
-        const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
-        if (result?.busy) {
-          log.warn('WAL checkpoint after withdraw was blocked; retrying')
-          this.scheduleCheckpoint(CHECKPOINT_RETRY_MS)
-        }
-      } catch (err) {
-        log.error({ err }, 'WAL checkpoint after withdraw failed')
-      } finally {
-        this.lastCheckpointAt = performance.now()
-      }
-    }, Math.max(0, delayMs))
   }
 }
