@@ -288,7 +288,7 @@ function outOfOrder(rng: Rng, w: FuzzWorld): unknown {
   const bystanderMsg = () => (w.bystanderIds.length ? rng.pick(w.bystanderIds) : newId())
   const options: (() => unknown)[] = [
     () => ({ type: 'hello', v: PROTOCOL_VERSION }), // a second hello
-    () => ({ type: 'hello', v: rng.pick([0, 2, 99, -1]) }), // another version, after the handshake
+    () => ({ type: 'hello', v: rng.pick([0, PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1, 99, -1]) }), // another version, after the handshake
     () => ({ type: 'received', seq: rng.pick([0, 2 ** 52, w.highestSeq + 1_000]) }),
     () => cmd(own, newId()), // withdraw before the message exists
     () => cmd(theirs, bystanderMsg()), // someone else's conversation
@@ -363,7 +363,7 @@ export function expectationFor(fc: FuzzCase, greeted: boolean): Expected {
   const id = 'id' in frame ? frame.id : undefined
   if (!greeted) {
     if (frame.type !== 'hello') return { kind: 'reply', valid: true, greets: false, check: errorWith('HELLO_REQUIRED', id) }
-    if (frame.v !== 1) return { kind: 'reply', valid: true, greets: false, closes: 1002, check: errorWith('UNSUPPORTED_VERSION', undefined) }
+    if (frame.v !== PROTOCOL_VERSION) return { kind: 'reply', valid: true, greets: false, closes: 1002, check: errorWith('UNSUPPORTED_VERSION', undefined) }
     return { kind: 'reply', valid: true, greets: true, check: (r) => (r.type === 'welcome' ? null : `expected welcome, got ${r.type}`) }
   }
   switch (frame.type) {
