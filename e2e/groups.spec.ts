@@ -6,7 +6,7 @@
  */
 import { WebSocket } from 'ws'
 import { newId } from '../src/shared/ids'
-import { REVOKE_FLAG, type ServerFrame, WS_PATH } from '../src/shared/protocol'
+import { REVOKE_FLAG, type ServerFrame, WS_PATH, PROTOCOL_VERSION } from '../src/shared/protocol'
 import { expect, test, type Client } from './fixtures'
 import type { Locator, Page } from '@playwright/test'
 import {
@@ -85,7 +85,7 @@ async function rawClient(serverUrl: string, username: string) {
       await new Promise<void>((resolve) => waiters.push(resolve))
     }
   }
-  ws.send(JSON.stringify({ type: 'hello', v: 1 }))
+  ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION }))
   await next((f) => f.type === 'welcome')
   return {
     async request(frame: { id: string } & Record<string, unknown>): Promise<ServerFrame> {

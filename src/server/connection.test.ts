@@ -41,7 +41,7 @@ describe('handshake', () => {
 
   it('refuses another version with UNSUPPORTED_VERSION, then closes with 1002', async () => {
     const client = await TestClient.connect(server, alice, { hello: false })
-    client.send({ type: 'hello', v: 2 })
+    client.send({ type: 'hello', v: PROTOCOL_VERSION - 1 })
     expect(await client.next()).toMatchObject({ type: 'error', code: 'UNSUPPORTED_VERSION' })
     expect((await client.closed).code).toBe(CloseCode.PROTOCOL_ERROR)
   })

@@ -6,6 +6,7 @@
  * A connection only exists for an authenticated session (it is created after the upgrade
  * was authorized), and nothing it does can throw out of a socket event handler.
  */
+import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket } from 'ws'
 import { newId } from '../shared/ids'
 import { type Logger, logger } from '../shared/log'
@@ -66,6 +67,8 @@ export class Connection {
   /** A read of the log is under way: live events wait for it (they may be in the page it returns). */
   private pulling = false
   private alive = true
+  /** The socket is corked until the end of this tick (see `send`). */
+  private corked = false
   private readonly frameBucket: TokenBucket
   private readonly helloTimer: NodeJS.Timeout
   private readonly unsubscribe: () => void
@@ -73,6 +76,8 @@ export class Connection {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The TCP socket under `ws`. */
+    private readonly socket: Duplex,
     readonly session: SessionRecord,
     private readonly deps: ConnectionDeps,
   ) {
@@ -321,13 +326,33 @@ export class Connection {
   }
 
   private send(frame: ServerFrame): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame))
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    this.corkUntilEndOfTick()
+    this.ws.send(JSON.stringify(frame))
+  }
+
+  /**
+   * Frames for one socket come in bursts within one tick (the events of a group commit, a
+   * device's receipts, an ack after its echo): corked, they leave in one `writev` instead of
+   * a system call each, which a CPU profile under load put at a fifth of the server's time.
+   * Uncorked once this tick's callbacks and promise reactions have run, so nothing waits
+   * for a later turn of the event loop.
+   */
+  private corkUntilEndOfTick(): void {
+    if (this.corked) return
+    this.corked = true
+    this.socket.cork()
+    process.nextTick(() => {
+      this.corked = false
+      this.socket.uncork()
+    })
   }
 
   /** Resolves once the last frame reached the socket, so a slow reader holds one page, not the whole log. */
   private sendAll(frames: ServerFrame[]): Promise<void> {
     return new Promise((resolve) => {
       if (this.ws.readyState !== WebSocket.OPEN) return resolve()
+      this.corkUntilEndOfTick()
       frames.forEach((frame, i) => {
         this.ws.send(JSON.stringify(frame), i === frames.length - 1 ? () => resolve() : undefined)
       })

@@ -1,12 +1,15 @@
 import { logger } from '../shared/log'
 import type { Bus } from './bus/types'
 import type { ChatStore, Delivery, SessionRecord, StoredEvent } from './store/types'
+import type { TurnWrites } from './turn-writes'
 
 const log = logger('server.fanout')
 
 /** What the protocol handlers need; nothing here knows which store or bus is behind it. */
 export interface ChatContext {
   store: ChatStore
+  /** The store's hot writes, batched per turn of the event loop. */
+  writes: TurnWrites
   bus: Bus
   /** Server wall clock, ms. Injected so tests can move time. */
   now: () => number

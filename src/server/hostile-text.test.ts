@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { newId } from '../shared/ids'
-import { directConversationId, MAX_FRAME_BYTES, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, REVOKE_FLAG, ServerFrame } from '../shared/protocol'
+import { directConversationId, MAX_FRAME_BYTES, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, REVOKE_FLAG, ServerFrame, PROTOCOL_VERSION } from '../shared/protocol'
 import { type Account, sendText, signUp, startTestServer, TestClient, type TestServer } from './test-support/harness'
 
 let server: TestServer
@@ -30,7 +30,7 @@ it('stores lone surrogates as one U+FFFD each, so the event still fits the limit
   const b = await TestClient.connect(server, bob, { hello: false })
   const raw: Buffer[] = []
   b.ws.on('message', (data) => raw.push(data as Buffer))
-  b.send({ type: 'hello', v: 1 })
+  b.send({ type: 'hello', v: PROTOCOL_VERSION })
   await b.sync()
   const events = raw.map((bytes) => ServerFrame.parse(JSON.parse(bytes.toString()))).filter((f) => f.type === 'event')
   // the message was withdrawn before bob connected: only the cmd reaches him, its reason intact

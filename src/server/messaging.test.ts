@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../shared/ids'
-import { directConversationId, type EventFrame } from '../shared/protocol'
+import { directConversationId, type EventFrame, type ServerFrame } from '../shared/protocol'
 import { type Account, sendText, signIn, signUp, startTestServer, TestClient, type TestServer } from './test-support/harness'
 
 let server: TestServer
@@ -147,21 +147,25 @@ describe('delivery', () => {
     await Promise.all([client.close(), aliceClient.close()])
   })
 
-  it('sends the sender one delivered receipt when the recipient first acknowledges', async () => {
+  it('sends the sender one delivery mark when the recipient first acknowledges, covering all it acknowledged', async () => {
     const frank = await signUp(server, 'frank')
     const af = directConversationId('alice', 'frank')
     const aliceClient = await TestClient.connect(server, alice)
-    const { id } = await sendText(aliceClient, af, 'did you get this?')
-    const { client } = await drain(frank, 1)
-    const receipt = await aliceClient.next((f) => f.type === 'event' && f.event.kind === 'receipt' && f.event.msgId === id)
-    expect(receipt).toMatchObject({ type: 'event', event: { kind: 'receipt', msgId: id, conversationId: af, state: 'delivered' } })
+    const { reply: first } = await sendText(aliceClient, af, 'did you get this?')
+    const { reply: last } = await sendText(aliceClient, af, 'and this?')
+    const { client } = await drain(frank, 2)
+    const isReceipt = (f: ServerFrame) => f.type === 'event' && f.event.kind === 'receipt' && f.event.conversationId === af
+    const receipt = await aliceClient.next(isReceipt)
+    // one mark for both messages: up to the later one's server time
+    expect(first).toMatchObject({ type: 'ack' })
+    expect(receipt).toMatchObject({ type: 'event', event: { kind: 'receipt', conversationId: af, state: 'delivered', upTo: (last as { ts: number }).ts } })
 
-    // a second device of frank acknowledging the same message produces no second receipt
-    const { client: second } = await drain(await signIn(server, 'frank'), 1)
+    // a second device of frank acknowledging the same messages produces no second receipt
+    const { client: second } = await drain(await signIn(server, 'frank'), 2)
     await second.sync()
     const marker = await sendText(aliceClient, af, 'marker')
     await aliceClient.next((f) => f.type === 'event' && f.event.kind === 'message' && f.event.id === marker.id)
-    expect(aliceClient.pending.filter((f) => f.type === 'event' && f.event.kind === 'receipt' && f.event.msgId === id)).toEqual([])
+    expect(aliceClient.pending.filter(isReceipt)).toEqual([])
     await Promise.all([client.close(), second.close(), aliceClient.close()])
   })
 

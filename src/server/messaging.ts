@@ -14,7 +14,7 @@ export function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame): P
 async function trySend(ctx: ChatContext, actor: Actor, frame: SendFrame): Promise<Reply | typeof STALE> {
   const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
   if (!access.ok) return errorFrame(access.code, access.message, frame.id)
-  const result = await ctx.store.appendMessage({
+  const result = await ctx.writes.appendMessage({
     id: frame.id,
     conversationId: frame.conversationId,
     sender: actor.username,
@@ -43,7 +43,7 @@ async function trySend(ctx: ChatContext, actor: Actor, frame: SendFrame): Promis
 
 /** Cumulative ack from a device; first deliveries produce receipts for their senders. */
 export async function acknowledge(ctx: ChatContext, actor: Actor, seq: number): Promise<void> {
-  const { deliveries } = await ctx.store.ackDevice({ ...actor, seq, now: ctx.now() })
+  const { deliveries } = await ctx.writes.ackDevice({ ...actor, seq, now: ctx.now() })
   await publishDeliveries(ctx.bus, deliveries, actor.username)
 }
 

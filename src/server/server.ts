@@ -22,6 +22,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { ChatStore } from './store/types'
 import { hashToken } from './tokens'
 import { createUpgradeHandler } from './upgrade'
+import { turnWrites } from './turn-writes'
 
 const log = logger('server')
 
@@ -89,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bus = options.bus ?? new MemoryBus()
   const ctx: ChatContext = {
     store,
+    writes: turnWrites(store),
     bus,
     now,
     recallWindowSeconds: options.recallWindowSeconds ?? DEFAULT_WITHDRAW_WINDOW_SECONDS,
@@ -127,14 +129,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       accounts,
       isShuttingDown: () => shuttingDown,
       originAllowed,
-      accept: (ws, session, token) => {
+      accept: (ws, session, token, socket) => {
         // authorized just as shutdown began: the registry has already been drained
         if (shuttingDown) {
           ws.close(CloseCode.GOING_AWAY, 'server shutting down')
           return
         }
         const tokenHash = hashToken(token)
-        const connection = new Connection(ws, session, {
+        const connection = new Connection(ws, socket, session, {
           ctx,
           config: connectionConfig,
           userFrames,

@@ -28,8 +28,11 @@ export interface UpgradeDeps {
   accounts: Accounts
   isShuttingDown: () => boolean
   originAllowed: OriginPolicy
-  /** Takes over an authenticated socket; `token` lets it re-check the session later. */
-  accept: (ws: WebSocket, session: SessionRecord, token: string) => void
+  /**
+   * Takes over an authenticated socket; `token` lets it re-check the session later, and
+   * `socket` is the TCP socket under `ws` (for corking its writes).
+   */
+  accept: (ws: WebSocket, session: SessionRecord, token: string, socket: Duplex) => void
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
@@ -43,7 +46,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: http.IncomingMess
         if (!outcome.ok) return reject(socket, outcome.status, outcome.code, outcome.message)
         deps.wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', onError)
-          deps.accept(ws, outcome.session, outcome.token)
+          deps.accept(ws, outcome.session, outcome.token, socket)
         })
       })
       .catch((err: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * Parley wire protocol, version 1: JSON frames over one WebSocket.
+ * Parley wire protocol, version 2: JSON frames over one WebSocket.
  *
  * Every inbound frame is parsed at the boundary by one of the two unions below
  * (`ClientFrame` on the server, `ServerFrame` on the client). Anything that does
@@ -9,7 +9,8 @@
 import { z } from 'zod'
 import { ROLES } from './group-rules'
 
-export const PROTOCOL_VERSION = 1
+/** 2: receipts are delivery marks (`upTo`) instead of one per message (`msgId`). */
+export const PROTOCOL_VERSION = 2
 
 /** Hard limit on one frame, enforced by ws `maxPayload` on both ends. */
 export const MAX_FRAME_BYTES = 64 * 1024
@@ -275,11 +276,16 @@ export const CmdEvent = z.object({
   target: z.object({ from: Username, ts: z.number() }),
 })
 
+/**
+ * A delivery mark, in the sender's log: every message the log's owner sent in
+ * `conversationId` with a server timestamp up to `upTo` has reached another member's
+ * device (one event for a whole burst, not one per message; protocol version 2).
+ */
 export const ReceiptEvent = z.object({
   kind: z.literal('receipt'),
-  msgId: Id,
   conversationId: ConversationId,
   state: z.literal('delivered'),
+  upTo: z.number(),
   ts: z.number(),
 })
 

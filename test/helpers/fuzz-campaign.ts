@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { WebSocket } from 'ws'
 import { newId } from '../../src/shared/ids'
-import { directConversationId, HttpErrorBody, type ServerFrame, WS_PATH } from '../../src/shared/protocol'
+import { directConversationId, HttpErrorBody, type ServerFrame, WS_PATH, PROTOCOL_VERSION } from '../../src/shared/protocol'
 import {
   type Account,
   signIn,
@@ -168,7 +168,7 @@ export async function runFuzzCampaign(server: ServerProcess, opts: CampaignOptio
       const preHello = !socket.greeted
       let fc: FuzzCase
       if (preHello && socket.preHelloLeft <= 0) {
-        fc = { category: 'out-of-order', binary: false, bytes: Buffer.from(JSON.stringify({ type: 'hello', v: 1 })) }
+        fc = { category: 'out-of-order', binary: false, bytes: Buffer.from(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION })) }
       } else {
         fc = preHello ? preHelloCase(laneRng, world) : fuzzCase(laneRng, world, { allowClosers: true })
         if (preHello) socket.preHelloLeft--

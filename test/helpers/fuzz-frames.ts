@@ -12,6 +12,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_REASON_LENGTH,
   MAX_TEXT_LENGTH,
+  PROTOCOL_VERSION,
   REVOKE_FLAG,
   type ServerFrame,
 } from '../../src/shared/protocol'
@@ -137,7 +138,7 @@ export function validFrame(rng: Rng, w: FuzzWorld): Record<string, unknown> {
         op: { kind: 'create', conversationId: `g:${newId()}`, name: unicodeText(rng, 30), members: [rng.pick(w.peers)] },
       }
     default:
-      return { type: 'hello', v: 1 }
+      return { type: 'hello', v: PROTOCOL_VERSION }
   }
 }
 
@@ -220,11 +221,11 @@ function malformed(rng: Rng): Buffer {
     () => '}{',
     () => '{"type":"send",}',
     () => "{'type':'hello','v':1}",
-    () => '\uFEFF{"type":"hello","v":1}',
+    () => `\uFEFF{"type":"hello","v":${PROTOCOL_VERSION}}`,
     () => 'undefined',
     () => 'NaN',
     () => '{"type":"hello","v":01}',
-    () => '{"type":"hello","v":1}{"type":"hello","v":1}',
+    () => `{"type":"hello","v":${PROTOCOL_VERSION}}{"type":"hello","v":${PROTOCOL_VERSION}}`,
     () => '['.repeat(rng.int(1, 5_000)),
     () => `${'['.repeat(2_000)}${']'.repeat(2_000)}`,
     () => `{"type":"send","text":${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}}`,
@@ -272,7 +273,7 @@ function oversized(rng: Rng, w: FuzzWorld): unknown {
     case 2:
       return { type: 'lookup', id: newId(), username: 'u'.repeat(rng.int(65, 20_000)) }
     case 3:
-      return { type: 'hello', v: 1, client: 'c'.repeat(rng.int(65, 20_000)) }
+      return { type: 'hello', v: PROTOCOL_VERSION, client: 'c'.repeat(rng.int(65, 20_000)) }
     default:
       return { type: 'send', id: 'i'.repeat(rng.int(65, 5_000)), conversationId: own, text: 'long id' }
   }
@@ -286,8 +287,8 @@ function outOfOrder(rng: Rng, w: FuzzWorld): unknown {
   const cmd = (conversationId: string, msgId: string) => ({ type: 'cmd', id: newId(), conversationId, chatType: 'Chat', action: REVOKE_FLAG, ext: { msgId } })
   const bystanderMsg = () => (w.bystanderIds.length ? rng.pick(w.bystanderIds) : newId())
   const options: (() => unknown)[] = [
-    () => ({ type: 'hello', v: 1 }), // a second hello
-    () => ({ type: 'hello', v: rng.pick([0, 2, 99, -1]) }), // another version, after the handshake
+    () => ({ type: 'hello', v: PROTOCOL_VERSION }), // a second hello
+    () => ({ type: 'hello', v: rng.pick([0, PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1, 99, -1]) }), // another version, after the handshake
     () => ({ type: 'received', seq: rng.pick([0, 2 ** 52, w.highestSeq + 1_000]) }),
     () => cmd(own, newId()), // withdraw before the message exists
     () => cmd(theirs, bystanderMsg()), // someone else's conversation
@@ -362,7 +363,7 @@ export function expectationFor(fc: FuzzCase, greeted: boolean): Expected {
   const id = 'id' in frame ? frame.id : undefined
   if (!greeted) {
     if (frame.type !== 'hello') return { kind: 'reply', valid: true, greets: false, check: errorWith('HELLO_REQUIRED', id) }
-    if (frame.v !== 1) return { kind: 'reply', valid: true, greets: false, closes: 1002, check: errorWith('UNSUPPORTED_VERSION', undefined) }
+    if (frame.v !== PROTOCOL_VERSION) return { kind: 'reply', valid: true, greets: false, closes: 1002, check: errorWith('UNSUPPORTED_VERSION', undefined) }
     return { kind: 'reply', valid: true, greets: true, check: (r) => (r.type === 'welcome' ? null : `expected welcome, got ${r.type}`) }
   }
   switch (frame.type) {

@@ -4,7 +4,7 @@
  * an unknown outcome, which is exactly what a crash test needs to tell apart).
  */
 import { WebSocket } from 'ws'
-import { type EventFrame, type ServerFrame, WS_PATH } from '../../src/shared/protocol'
+import { type EventFrame, PROTOCOL_VERSION, type ServerFrame, WS_PATH } from '../../src/shared/protocol'
 
 type Answer = Exclude<ServerFrame, EventFrame>
 
@@ -51,7 +51,7 @@ export class ProtocolDevice {
     const welcomed = await new Promise<boolean>((resolve) => {
       ws.once('message', (data) => resolve((JSON.parse(data.toString()) as ServerFrame).type === 'welcome'))
       void device.closed.then(() => resolve(false))
-      ws.send(JSON.stringify({ type: 'hello', v: 1 }))
+      ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION }))
     })
     if (!welcomed) {
       device.terminate()

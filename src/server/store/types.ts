@@ -8,6 +8,16 @@
  * Timestamps: methods that create something take the caller's `now` (ms) and assign
  * `max(now, last + 1)` from a store-wide clock, so server timestamps are unique and
  * increasing even across restarts and within one millisecond.
+ *
+ * Batches: the hot writes (`appendMessages`, `ackDevices`) take everything that arrived in
+ * one turn of the event loop at once (server/turn-writes.ts collects it), so an engine can
+ * write a turn's messages with one statement per table and one commit: one fsync for
+ * SQLite, one round trip per statement for a networked engine. Each item is still decided
+ * on its own, in order, and gets its own result; the promise rejects only when the batch
+ * could not be written (then none of it was, or each item was undone alone).
+ *
+ * Durability: a write's promise settles only once it is durable, and `eventsAfter` never
+ * returns an event that is not: nothing is acknowledged or relayed before it is on disk.
  */
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
 import type { Role } from '../../shared/group-rules'
@@ -179,6 +189,14 @@ export interface GroupChangeRequest {
 /** `stale`: the group changed since `basedOn`, or is gone. */
 export type GroupChangeResult = Written<'changed'> | Duplicate | IdConflict | Stale
 
+export interface DeviceAck {
+  username: string
+  deviceId: string
+  /** The highest seq the device committed. */
+  seq: number
+  now: number
+}
+
 export interface AckResult {
   /** The device's cursor after the ack (never lower than before). */
   cursor: number
@@ -207,11 +225,12 @@ export interface ChatStore {
   /** Highest seq this device acknowledged (0 when it never did). */
   deviceCursor(username: string, deviceId: string): Promise<number>
   /**
-   * Cumulative ack: moves the cursor forward (never back, never past the log's end) and,
-   * for each message first delivered to a user other than its sender, marks it delivered
-   * and appends one `receipt` event to the sender's log.
+   * Cumulative acks, one result each: moves the device's cursor forward (never back, never
+   * past the log's end) and, per sender and conversation of the messages from others that
+   * the ack newly covers, appends one `receipt` mark to the sender's log when it goes
+   * beyond what was marked delivered before.
    */
-  ackDevice(ack: { username: string; deviceId: string; seq: number; now: number }): Promise<AckResult>
+  ackDevices(acks: readonly DeviceAck[]): Promise<AckResult[]>
 
   // ---------------------------------------------------------------- conversations
   /** Role in a group conversation; null when not a member or no such group (1:1 chats are not stored). */
@@ -229,10 +248,10 @@ export interface ChatStore {
   changeGroup(request: GroupChangeRequest): Promise<GroupChangeResult>
 
   // ---------------------------------------------------------------- messages and the per-user log
-  /** Deduplicates by id, then stores the message and appends a `message` event to every member's log. */
-  appendMessage(message: NewMessage): Promise<AppendMessageResult>
+  /** Each deduplicated by id, then stored with a `message` event in every member's log; one result each, in order. */
+  appendMessages(messages: readonly NewMessage[]): Promise<AppendMessageResult[]>
   /**
-   * Deletes the message from history and its `message`/`receipt` events from every log,
+   * Deletes the message from history and its `message` events from every log,
    * records the tombstone and appends a `cmd` event to every member's log. Withdrawn
    * content is not kept anywhere by the store afterwards.
    */

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { WebSocket } from 'ws'
 import { newId } from '../../shared/ids'
-import { type ServerFrame, WS_PATH } from '../../shared/protocol'
+import { type ServerFrame, WS_PATH, PROTOCOL_VERSION } from '../../shared/protocol'
 import { type ServerOptions, startServer } from '../server'
 
 export const PASSWORD = 'correct horse battery'
@@ -145,7 +145,7 @@ export class TestClient {
     })
     const client = new TestClient(ws)
     if (options.hello ?? true) {
-      client.send({ type: 'hello', v: 1 })
+      client.send({ type: 'hello', v: PROTOCOL_VERSION })
       await client.next((f) => f.type === 'welcome')
     }
     return client

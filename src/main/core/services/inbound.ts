@@ -2,7 +2,7 @@ import { logger } from '../../../shared/log'
 import type { EventFrame, MessageEvent, ReceiptEvent, ServerEvent } from '../../../shared/protocol'
 import { countsAsUnread } from '../db/queries/conversations'
 import { advanceCursor, setMeta } from '../db/queries/meta'
-import { getMessage, insertTextMessage, setDelivery } from '../db/queries/messages'
+import { getMessage, insertTextMessage, markDeliveredUpTo } from '../db/queries/messages'
 import type { Connection } from '../net/connection'
 import { inTurn, wake, type Chore } from '../turns'
 import { cleanupRunning, finishCleanup } from '../db/cleanup'
@@ -217,9 +217,9 @@ function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: strin
   touchConversation(ctx, fx, ev.conversationId, me, unread ? 1 : 0)
 }
 
+/** A delivery mark: my messages in that conversation up to its timestamp were delivered. */
 function applyReceipt(ctx: CoreContext, fx: Effects, ev: ReceiptEvent, me: string): void {
-  const m = getMessage(ctx.db, ev.msgId)
-  if (!m || m.kind !== 'text' || m.sender !== me || m.state === 'delivered') return
-  setDelivery(ctx.db, m.id, 'delivered')
-  fx.emit('message:updated', { message: messageView(ctx, getMessage(ctx.db, m.id)!, me) })
+  for (const id of markDeliveredUpTo(ctx.db, ev.conversationId, me, ev.upTo)) {
+    fx.emit('message:updated', { message: messageView(ctx, getMessage(ctx.db, id)!, me) })
+  }
 }

@@ -73,13 +73,21 @@ describe('sending', () => {
     expect(t.events.of('message:updated')).toHaveLength(1)
   })
 
-  it('marks delivered on a receipt and never goes back to sent', async () => {
+  it('marks delivered what a receipt covers, only that, and never goes back to sent', async () => {
     const t = await alice()
-    const m = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'x' }))
-    t.link.event({ kind: 'receipt', msgId: m.id, conversationId: conv, state: 'delivered', ts: serverTs() })
-    expect(getMessage(t.core.testing.db, m.id)!.state).toBe('delivered')
-    t.link.deliver({ type: 'ack', id: m.id, ts: serverTs() })
-    expect(getMessage(t.core.testing.db, m.id)!.state).toBe('delivered')
+    const first = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'first' }))
+    const second = unwrap(await t.core.handlers.sendMessage({ conversationId: conv, text: 'second' }))
+    const ts = serverTs()
+    t.link.deliver({ type: 'ack', id: first.id, ts })
+    t.link.deliver({ type: 'ack', id: second.id, ts: ts + 1 })
+    // a delivery mark up to the first message's server time
+    t.link.event({ kind: 'receipt', conversationId: conv, state: 'delivered', upTo: ts, ts: ts + 2 })
+    expect(getMessage(t.core.testing.db, first.id)!.state).toBe('delivered')
+    expect(getMessage(t.core.testing.db, second.id)!.state).toBe('sent')
+    expect(t.events.of('message:updated').at(-1)!.message).toMatchObject({ id: first.id, state: 'delivered' })
+    // a late repeat of the ack changes nothing
+    t.link.deliver({ type: 'ack', id: first.id, ts, duplicate: true })
+    expect(getMessage(t.core.testing.db, first.id)!.state).toBe('delivered')
     expect(listOutbox(t.core.testing.db)).toEqual([])
   })
 

@@ -1,16 +1,19 @@
 import type Database from 'better-sqlite3'
+import { newId } from '../../../shared/ids'
 import type { AckResult, Delivery } from '../types'
 import { appendEvent, lastSeq, nextTimestamp, receiptEvent } from './log'
 import { selectDeviceCursor } from './accounts'
 import { prepare } from '../../../node/sqlite/statements'
 
-/** Messages from others in (afterSeq, upToSeq] of this user's log that nobody received yet. */
-const UNDELIVERED_FROM_OTHERS = `
-  SELECT m.id, m.sender, m.conversation_id
+/**
+ * Per sender and conversation, the newest message from others in (afterSeq, upToSeq] of
+ * this user's log: what this acknowledgement delivered.
+ */
+const NEWLY_DELIVERED = `
+  SELECT m.conversation_id, m.sender, max(m.ts) AS up_to
   FROM events e JOIN messages m ON m.id = e.ref_id
-  WHERE e.username = ? AND e.seq > ? AND e.seq <= ? AND e.kind = 'message'
-    AND m.sender <> ? AND m.delivered_at IS NULL
-  ORDER BY e.seq`
+  WHERE e.username = ? AND e.seq > ? AND e.seq <= ? AND e.kind = 'message' AND m.sender <> ?
+  GROUP BY m.conversation_id, m.sender`
 
 /** Call inside a transaction. */
 export function ackDevice(
@@ -28,18 +31,31 @@ export function ackDevice(
      ON CONFLICT (username, device_id) DO UPDATE SET cursor = excluded.cursor`,
   ).run(ack.username, ack.deviceId, cursor)
 
-  const undelivered = prepare(db, UNDELIVERED_FROM_OTHERS).all(ack.username, previous, cursor, ack.username) as {
-    id: string
-    sender: string
+  const delivered = prepare(db, NEWLY_DELIVERED).all(ack.username, previous, cursor, ack.username) as {
     conversation_id: string
+    sender: string
+    up_to: number
   }[]
-  if (undelivered.length === 0) return { cursor, deliveries: [] }
-
-  const deliveredAt = nextTimestamp(db, ack.now)
-  const markDelivered = prepare(db, 'UPDATE messages SET delivered_at = ? WHERE id = ?')
-  const deliveries: Delivery[] = undelivered.map((message) => {
-    markDelivered.run(deliveredAt, message.id)
-    return appendEvent(db, message.sender, receiptEvent(message.id, message.conversation_id, deliveredAt))
-  })
+  const deliveries: Delivery[] = []
+  for (const d of delivered) {
+    // another device or member acknowledged these already: the sender has its receipt
+    const mark = prepare(db, 'SELECT up_to FROM delivery_marks WHERE conversation_id = ? AND sender = ?').pluck().get(d.conversation_id, d.sender) as
+      | number
+      | undefined
+    if (mark !== undefined && mark >= d.up_to) continue
+    prepare(
+      db,
+      `INSERT INTO delivery_marks (conversation_id, sender, up_to) VALUES (?, ?, ?)
+       ON CONFLICT (conversation_id, sender) DO UPDATE SET up_to = excluded.up_to`,
+    ).run(d.conversation_id, d.sender, d.up_to)
+    const receipt = { id: newId(), conversationId: d.conversation_id, upTo: d.up_to, deliveredAt: nextTimestamp(db, ack.now) }
+    prepare(db, 'INSERT INTO receipts (id, conversation_id, up_to, delivered_at) VALUES (?, ?, ?, ?)').run(
+      receipt.id,
+      receipt.conversationId,
+      receipt.upTo,
+      receipt.deliveredAt,
+    )
+    deliveries.push(appendEvent(db, d.sender, { event: receiptEvent(receipt), receiptId: receipt.id }))
+  }
   return { cursor, deliveries }
 }

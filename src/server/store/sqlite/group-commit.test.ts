@@ -4,7 +4,12 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
+import { openDatabase } from './open'
+import type { NewMessage } from '../types'
 import { SqliteStore } from './sqlite-store'
+
+/** One message at a time, through the batch method (the protocol layer batches per turn). */
+const appendMessage = async (m: NewMessage) => (await store.appendMessages([m]))[0]!
 
 let dir: string
 let store: SqliteStore
@@ -21,7 +26,7 @@ afterEach(async () => {
 })
 
 function append(text: string, members = ['alice', 'bob'], id = newId()) {
-  return store.appendMessage({ id, conversationId: ab, sender: 'alice', text, members, now: 1_000 })
+  return appendMessage({ id, conversationId: ab, sender: 'alice', text, members, now: 1_000 })
 }
 
 describe('SqliteStore group commit', () => {
@@ -56,5 +61,66 @@ describe('SqliteStore group commit', () => {
     store = SqliteStore.open(dir)
     const texts = (await store.eventsAfter('bob', 0, 10)).map((e) => (e.event.kind === 'message' ? e.event.text : null))
     expect(texts).toEqual(['in flight at close'])
+  })
+})
+
+describe('SqliteStore durability', () => {
+  /** A WAL sync the test finishes by hand. */
+  function manualSync() {
+    const waiting: Array<() => void> = []
+    return {
+      sync: () => new Promise<void>((resolve) => waiting.push(resolve)),
+      close() {},
+      /** Finishes the sync running now; false when none runs. */
+      finish(): boolean {
+        const next = waiting.shift()
+        next?.()
+        return next !== undefined
+      },
+      get running() {
+        return waiting.length
+      },
+    }
+  }
+
+  async function turn() {
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  it('settles a write only after a WAL sync that began after its commit, and reads out no event before then', async () => {
+    await store.close()
+    const wal = manualSync()
+    store = new SqliteStore(openDatabase(dir), wal)
+    let settled = false
+    const first = append('first').then((r) => {
+      settled = true
+      return r
+    })
+    await turn()
+    expect(wal.running).toBe(1)
+    // committed, not yet durable: not answered, and not handed to any device
+    expect(settled).toBe(false)
+    expect(await store.eventsAfter('bob', 0, 10)).toEqual([])
+
+    // a write committed while that sync runs waits for the next one
+    const second = append('second')
+    await turn()
+    expect(wal.running).toBe(1)
+    wal.finish()
+    await expect(first).resolves.toMatchObject({ kind: 'appended' })
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => e.seq)).toEqual([1])
+    await turn()
+    expect(wal.running).toBe(1)
+    wal.finish()
+    await expect(second).resolves.toMatchObject({ kind: 'appended' })
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => e.seq)).toEqual([1, 2])
+  })
+
+  it('after a failed WAL sync it refuses every write, and says to restart', async () => {
+    await store.close()
+    store = new SqliteStore(openDatabase(dir), { sync: () => Promise.reject(new Error('EIO')), close() {} })
+    await expect(append('lost')).rejects.toThrow(/could not be synced to disk \(EIO\); restart the server/)
+    await expect(append('after')).rejects.toThrow(/restart the server/)
+    expect(await store.eventsAfter('bob', 0, 10)).toEqual([])
   })
 })

@@ -9,7 +9,7 @@ import type {
   GroupRecord,
   NewGroup,
 } from '../types'
-import { appendEvent, groupEvent, nextTimestamp } from './log'
+import { appendEventToLogs, groupEvent, nextTimestamp } from './log'
 import { prepare } from '../../../node/sqlite/statements'
 
 interface GroupEventRow {
@@ -140,7 +140,7 @@ export function createGroup(db: Database.Database, group: NewGroup): CreateGroup
     change: { type: 'created' },
     roster: { name: group.name, members: selectMembers(db, group.conversationId) },
   })
-  const deliveries = group.members.map((m) => appendEvent(db, m.username, event))
+  const deliveries = appendEventToLogs(db, group.members.map((m) => m.username), { event })
   return { kind: 'created', ts, deliveries }
 }
 
@@ -173,6 +173,6 @@ export function changeGroup(db: Database.Database, request: GroupChangeRequest):
     change: request.change,
     roster: { name: group.name, members: selectMembers(db, request.conversationId) },
   })
-  const deliveries = request.audience.map((username) => appendEvent(db, username, event))
+  const deliveries = appendEventToLogs(db, request.audience, { event })
   return { kind: 'changed', ts, deliveries }
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import type { ChatType } from '../../../shared/protocol'
 import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
 import { isCurrentVersion, isGroupEventId } from './groups'
-import { appendEvent, cmdEvent, deleteMessageEvents, messageEvent, nextTimestamp } from './log'
+import { appendEventToLogs, cmdEvent, deleteMessageEvents, messageEvent, nextTimestamp } from './log'
 import { prepare } from '../../../node/sqlite/statements'
 
 interface MessageRow {
@@ -67,26 +67,35 @@ function selectTombstoneByCmdId(db: Database.Database, cmdId: string): Tombstone
   return row ? toTombstone(row) : null
 }
 
-/** Message, cmd and group op ids share one namespace: a client id names exactly one thing. */
-function isCmdId(db: Database.Database, id: string): boolean {
-  return prepare(db, 'SELECT 1 FROM tombstones WHERE cmd_id = ?').get(id) !== undefined || isGroupEventId(db, id)
+/**
+ * What a client id already names, if anything (message, cmd and group op ids share one
+ * namespace), in one statement: a new message's id is looked up in four places, and the
+ * answer is almost always "nowhere".
+ */
+const ID_IN_USE = `
+  SELECT 'message' AS use, sender AS author, conversation_id, ts FROM messages WHERE id = @id
+  UNION ALL SELECT 'withdrawn', author, conversation_id, NULL FROM tombstones WHERE msg_id = @id
+  UNION ALL SELECT 'cmd', NULL, NULL, NULL FROM tombstones WHERE cmd_id = @id
+  UNION ALL SELECT 'group', NULL, NULL, NULL FROM group_events WHERE id = @id
+  LIMIT 1`
+
+interface IdUse {
+  use: 'message' | 'withdrawn' | 'cmd' | 'group'
+  author: string | null
+  conversation_id: string | null
+  ts: number | null
 }
 
 /** Call inside a transaction. */
 export function appendMessage(db: Database.Database, message: NewMessage): AppendMessageResult {
-  const existing = selectMessage(db, message.id)
-  if (existing) {
-    return existing.sender === message.sender && existing.conversationId === message.conversationId
-      ? { kind: 'duplicate', ts: existing.ts }
-      : { kind: 'id-conflict' }
+  const taken = prepare(db, ID_IN_USE).get({ id: message.id }) as IdUse | undefined
+  if (taken) {
+    // the same author in the same conversation: a resend of this very message
+    const same = taken.author === message.sender && taken.conversation_id === message.conversationId
+    if (taken.use === 'message') return same ? { kind: 'duplicate', ts: taken.ts! } : { kind: 'id-conflict' }
+    if (taken.use === 'withdrawn') return same ? { kind: 'withdrawn' } : { kind: 'id-conflict' }
+    return { kind: 'id-conflict' }
   }
-  const tombstone = selectTombstone(db, message.id)
-  if (tombstone) {
-    return tombstone.author === message.sender && tombstone.conversationId === message.conversationId
-      ? { kind: 'withdrawn' }
-      : { kind: 'id-conflict' }
-  }
-  if (isCmdId(db, message.id)) return { kind: 'id-conflict' }
   if (!isCurrentVersion(db, message.conversationId, message.groupVersion)) return { kind: 'stale' }
 
   const ts = nextTimestamp(db, message.now)
@@ -99,7 +108,7 @@ export function appendMessage(db: Database.Database, message: NewMessage): Appen
     message.replyTo ?? null,
   )
   const event = messageEvent({ ...message, ts, replyTo: message.replyTo ?? null })
-  const deliveries = message.members.map((member) => appendEvent(db, member, event))
+  const deliveries = appendEventToLogs(db, message.members, { event })
   return { kind: 'appended', ts, deliveries }
 }
 
@@ -149,6 +158,6 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
     record.reason,
   )
   const event = cmdEvent(record)
-  const deliveries = request.members.map((member) => appendEvent(db, member, event))
+  const deliveries = appendEventToLogs(db, request.members, { event })
   return { kind: 'withdrawn', tombstone: record, deliveries, as: decision.as }
 }

@@ -118,6 +118,32 @@ describe('003-replies', () => {
   })
 })
 
+describe('004-receipt-marks', () => {
+  it('turns per-message receipts into receipt rows and delivery marks, and drops delivered_at', () => {
+    const db = new Database(':memory:')
+    migrate(db, MIGRATIONS.slice(0, 3))
+    db.exec(`
+      INSERT INTO users (username, password_hash, created_at) VALUES ('alice', 'x', 1), ('bob', 'x', 1);
+      INSERT INTO messages (id, conversation_id, sender, ts, text, delivered_at) VALUES
+        ('m1', 'dm:alice:bob', 'alice', 10, 'one', 30),
+        ('m2', 'dm:alice:bob', 'alice', 20, 'two', 31),
+        ('m3', 'dm:alice:bob', 'alice', 40, 'not yet', NULL);
+      INSERT INTO events (username, seq, kind, ref_id) VALUES
+        ('alice', 1, 'message', 'm1'), ('alice', 2, 'message', 'm2'), ('alice', 3, 'receipt', 'm1'),
+        ('alice', 4, 'receipt', 'm2'), ('alice', 5, 'message', 'm3');`)
+    expect(migrate(db, MIGRATIONS.slice(0, 4))).toBe(4)
+    expect(db.prepare('SELECT id, conversation_id, up_to, delivered_at FROM receipts ORDER BY id').all()).toEqual([
+      { id: 'm1', conversation_id: 'dm:alice:bob', up_to: 10, delivered_at: 30 },
+      { id: 'm2', conversation_id: 'dm:alice:bob', up_to: 20, delivered_at: 31 },
+    ])
+    expect(db.prepare('SELECT * FROM delivery_marks').all()).toEqual([{ conversation_id: 'dm:alice:bob', sender: 'alice', up_to: 20 }])
+    const columns = (db.prepare("SELECT name FROM pragma_table_info('messages')").all() as { name: string }[]).map((c) => c.name)
+    expect(columns).not.toContain('delivered_at')
+    expect(tables(db)).toMatchObject({ receipts: { strict: 1 }, delivery_marks: { strict: 1 } })
+    db.close()
+  })
+})
+
 describe('migrate', () => {
   it('rolls a failing migration back completely', () => {
     const db = new Database(':memory:')
@@ -151,7 +177,8 @@ describe('openDatabase', () => {
   it('sets the durability and privacy pragmas', () => {
     const db = openDatabase(dir)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    // NORMAL: the store syncs the WAL itself before any write is acknowledged (wal-sync.ts)
+    expect(db.pragma('synchronous', { simple: true })).toBe(1)
     expect(db.pragma('secure_delete', { simple: true })).toBe(1)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(schemaVersion(db)).toBe(MIGRATIONS.length)

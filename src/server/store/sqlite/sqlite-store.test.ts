@@ -5,8 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
 import type { WithdrawDecision } from '../../../shared/withdraw-rules'
-import type { Delivery, MessageRecord, StoredEvent } from '../types'
+import type { Delivery, DeviceAck, MessageRecord, NewMessage, StoredEvent } from '../types'
 import { SqliteStore } from './sqlite-store'
+
+/** One message or ack at a time, through the batch methods (the protocol layer batches per turn). */
+const appendMessage = async (m: NewMessage) => (await store.appendMessages([m]))[0]!
+const ackDevice = async (a: DeviceAck) => (await store.ackDevices([a]))[0]!
 
 let dir: string
 let store: SqliteStore
@@ -25,7 +29,7 @@ afterEach(async () => {
 })
 
 function append(text: string, now = 1_000, id = newId()) {
-  return store.appendMessage({ id, conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now })
+  return appendMessage({ id, conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now })
 }
 
 describe('SqliteStore', () => {
@@ -47,15 +51,48 @@ describe('SqliteStore', () => {
     expect(fourth).toMatchObject({ kind: 'appended', ts: 5_003, deliveries: [{ username: 'alice', seq: 4 }, { username: 'bob', seq: 4 }] })
   })
 
-  it('leaves a gap, never a repeat, when a write that took seqs and a timestamp rolls back', async () => {
+  it('never repeats a seq or timestamp that was written, when a write that took some rolls back', async () => {
     await append('a', 5_000)
     // the second member does not exist: the write fails after the first member's event was appended
-    const failed = store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
+    const failed = appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'x', members: ['alice', 'nobody'], now: 5_000 })
     await expect(failed).rejects.toThrow(/unknown user nobody/)
+    const next = await append('b', 5_000)
+    if (next.kind !== 'appended') throw new Error(next.kind)
+    // gaps where the rolled-back write took them (they were never stored, so never seen)
+    expect(next.ts).toBeGreaterThan(5_001)
+    const [aliceSeq, bobSeq] = next.deliveries.map((d) => d.seq) as [number, number]
+    expect(aliceSeq).toBeGreaterThan(2)
+    expect(bobSeq).toBe(2)
     await store.close()
     store = SqliteStore.open(dir)
-    expect(await append('b', 5_000)).toMatchObject({ ts: 5_002, deliveries: [{ username: 'alice', seq: 3 }, { username: 'bob', seq: 2 }] })
-    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.seq)).toEqual([1, 3])
+    const after = await append('c', 5_000)
+    if (after.kind !== 'appended') throw new Error(after.kind)
+    expect(after.ts).toBe(next.ts + 1)
+    expect(after.deliveries.map((d) => d.seq)).toEqual([aliceSeq + 1, 3])
+    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.seq)).toEqual([1, aliceSeq, aliceSeq + 1])
+  })
+
+  it("keeps a log's head when a withdraw deletes its last events and appends nothing after them", async () => {
+    // bob left (say, a group) before the withdraw: his copy goes, and no cmd follows it
+    const sent = await append('his last event')
+    const msgId = sent.kind === 'appended' ? sent.deliveries[0]!.event.kind === 'message' && sent.deliveries[0]!.event.id : null
+    const withdrawn = await store.withdrawMessage({
+      msgId: msgId as string,
+      conversationId: ab,
+      by: 'alice',
+      cmdId: newId(),
+      chatType: 'Chat',
+      reason: null,
+      members: ['alice'],
+      now: 2_000,
+      authorize: allow,
+    })
+    expect(withdrawn.kind).toBe('withdrawn')
+    expect(await store.eventsAfter('bob', 0, 10)).toEqual([])
+    await store.close()
+    store = SqliteStore.open(dir)
+    // a device of bob's may have seen seq 1: the next event is 2, never 1 again
+    expect(await append('after the restart')).toMatchObject({ deliveries: [{ username: 'alice' }, { username: 'bob', seq: 2 }] })
   })
 
   it('appends to every member’s log and keeps seqs after a withdraw at the end of the log', async () => {
@@ -111,7 +148,7 @@ describe('SqliteStore', () => {
     await append('x', 1_000, id)
     expect(await append('x', 1_000, id)).toMatchObject({ kind: 'duplicate' })
     expect(
-      await store.appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
+      await appendMessage({ id, conversationId: ab, sender: 'bob', text: 'x', members: ['alice', 'bob'], now: 1 }),
     ).toEqual({ kind: 'id-conflict' })
     const cmdId = newId()
     await store.withdrawMessage({ msgId: id, conversationId: ab, by: 'alice', cmdId, chatType: 'Chat', reason: 'typo', members: ['alice', 'bob'], now: 2, authorize: allow })
@@ -128,37 +165,45 @@ describe('SqliteStore', () => {
       if ('deliveries' in result) deliveries.push(...(result.deliveries as Delivery[]))
     }
     const first = newId()
-    keep(await store.appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
-    keep(await store.appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
-    keep(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
+    keep(await appendMessage({ id: first, conversationId: ab, sender: 'alice', text: 'one', members: ['alice', 'bob'], now: 1 }))
+    keep(await appendMessage({ id: newId(), conversationId: ab, sender: 'alice', text: 'two', replyTo: first, members: ['alice', 'bob'], now: 2 }))
+    keep(await ackDevice({ username: 'bob', deviceId: 'phone', seq: 2, now: 3 }))
     keep(await store.withdrawMessage({ msgId: first, conversationId: ab, by: 'alice', cmdId: newId(), chatType: 'Chat', reason: 'oops', members: ['alice', 'bob'], now: 4, authorize: allow }))
     keep(await store.createGroup({ opId: newId(), conversationId: 'g:' + newId(), name: 'g', members: [{ username: 'alice', role: 'owner' }, { username: 'bob', role: 'member' }], actor: 'alice', now: 5 }))
 
     for (const user of ['alice', 'bob']) {
       const live = deliveries.filter((d) => d.username === user).map(({ seq, event }) => ({ seq, event }))
       // the withdraw removed the first message's events from both logs; everything else is read back as handed out
-      const withdrawn = ({ event: e }: StoredEvent) =>
-        (e.kind === 'message' && e.id === first) || (e.kind === 'receipt' && e.msgId === first)
+      // (the delivery mark names no message, so it stays)
+      const withdrawn = ({ event: e }: StoredEvent) => e.kind === 'message' && e.id === first
       expect(await store.eventsAfter(user, 0, 100)).toEqual(live.filter((e) => !withdrawn(e)))
     }
     expect(new Set(deliveries.map((d) => d.event.kind))).toEqual(new Set(['message', 'receipt', 'cmd', 'group']))
   })
 
-  it('moves cursors forward only and creates each receipt once', async () => {
+  it('moves cursors forward only and marks each delivery once, one mark per sender and conversation', async () => {
     await store.createSession({ id: newId(), tokenHash: Buffer.alloc(32, 1), username: 'bob', deviceId: 'phone', createdAt: 1 })
-    await append('one')
-    await append('two')
-    const ack = await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
+    await append('one', 1_000)
+    const two = await append('two', 2_000)
+    const ack = await ackDevice({ username: 'bob', deviceId: 'phone', seq: 99, now: 5_000 })
     expect(ack.cursor).toBe(2)
-    expect(ack.deliveries).toMatchObject([{ username: 'alice', seq: 3 }, { username: 'alice', seq: 4 }])
-    expect(await store.ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
+    // both messages in one delivery mark, up to the later one
+    expect(ack.deliveries).toMatchObject([
+      { username: 'alice', seq: 3, event: { kind: 'receipt', conversationId: ab, upTo: two.kind === 'appended' ? two.ts : -1 } },
+    ])
+    expect(await ackDevice({ username: 'bob', deviceId: 'phone', seq: 1, now: 5_000 })).toEqual({ cursor: 2, deliveries: [] })
     // another device of bob acknowledging the same messages: no new receipts
-    expect((await store.ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
+    expect((await ackDevice({ username: 'bob', deviceId: 'laptop', seq: 2, now: 5_000 })).deliveries).toEqual([])
     // the sender acknowledging its own messages produces none either
-    expect((await store.ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
+    expect((await ackDevice({ username: 'alice', deviceId: 'desk', seq: 4, now: 5_000 })).deliveries).toEqual([])
     expect(await store.deviceCursor('bob', 'phone')).toBe(2)
-    const receipts = (await store.eventsAfter('alice', 2, 10)).map((e) => e.event)
-    expect(receipts).toMatchObject([{ kind: 'receipt', state: 'delivered' }, { kind: 'receipt', state: 'delivered' }])
+    // read back from the log as it was handed out
+    expect((await store.eventsAfter('alice', 2, 10)).map((e) => e.event)).toEqual(ack.deliveries.map((d) => d.event))
+
+    // a later message, delivered later: a second mark, beyond the first
+    const three = await append('three', 6_000)
+    const later = await ackDevice({ username: 'bob', deviceId: 'phone', seq: 3, now: 7_000 })
+    expect(later.deliveries).toMatchObject([{ event: { kind: 'receipt', upTo: three.kind === 'appended' ? three.ts : -1 } }])
   })
 
   it('keeps one session per device', async () => {
@@ -207,10 +252,10 @@ describe('SqliteStore groups', () => {
     expect((await store.findGroup(g))?.version).toBe(2)
 
     const message = { id: newId(), conversationId: g, sender: 'bob', text: 'late', members: ['alice', 'bob'], now: 4_000 }
-    expect(await store.appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
+    expect(await appendMessage({ ...message, groupVersion: 1 })).toEqual({ kind: 'stale' })
     const logOf = async (user: string) => (await store.eventsAfter(user, 0, 100)).map((e) => e.event.kind)
     expect(await logOf('bob')).toEqual(['group', 'group'])
-    expect(await store.appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
+    expect(await appendMessage({ ...message, groupVersion: 2 })).toMatchObject({ kind: 'appended' })
 
     const withdraw = { msgId: message.id, conversationId: g, by: 'alice', cmdId: newId(), chatType: 'GroupChat', reason: null, members: ['alice', 'bob'], now: 5_000, authorize: allow } as const
     expect(await store.withdrawMessage({ ...withdraw, groupVersion: 1 })).toEqual({ kind: 'stale' })

@@ -3,16 +3,19 @@
  * one server process. better-sqlite3 is synchronous: reads run when called; the async
  * signatures are the contract a networked engine needs.
  *
- * Writes are group-committed. Every commit waits for an fsync (synchronous = FULL: an
- * acknowledged message survives a power cut), which on ordinary disks costs milliseconds,
- * so one transaction per write capped the whole server at a few hundred writes a second.
- * Instead the writes that arrive during one turn of the event loop (from any number of
- * connections) run together in one transaction, each in its own savepoint, and share one
- * fsync; each caller's promise settles only after that commit, so nothing is acknowledged
- * or relayed before it is durable.
+ * Writes are group-committed: the writes that arrive during one turn of the event loop
+ * (from any number of connections) run together in one transaction, each in its own
+ * savepoint. The commit does not wait for the disk; one `fdatasync` of the WAL on the thread
+ * pool then makes it durable (wal-sync.ts says why that is as safe as synchronous = FULL),
+ * while the event loop goes on reading frames and committing the next turn's writes — one
+ * sync covers every commit made before it began. Each caller's promise settles only after
+ * such a sync, so nothing is acknowledged or relayed before it is durable, and the log is
+ * read out to devices only up to what is durable (`selectEventsAfter`).
  */
+import path from 'node:path'
 import type Database from 'better-sqlite3'
 import { CoalescedRuns } from '../../../node/coalesced'
+import { logger } from '../../../shared/log'
 import { truncateWalUntilDone } from '../../../node/sqlite/wal'
 import type { Role } from '../../../shared/group-rules'
 import type {
@@ -20,6 +23,7 @@ import type {
   AppendMessageResult,
   ChatStore,
   CreateGroupResult,
+  DeviceAck,
   GroupChangeRequest,
   GroupChangeResult,
   GroupEventRecord,
@@ -44,9 +48,12 @@ import {
 } from './accounts'
 import { ackDevice } from './delivery'
 import { changeGroup, createGroup, selectGroup, selectGroupEvent, selectMemberNames, selectRole } from './groups'
-import { persistCounters, selectEventsAfter } from './log'
+import { markDurable, persistCounters, selectEventsAfter } from './log'
 import { appendMessage, withdrawMessage } from './messages'
-import { type OpenOptions, openDatabase } from './open'
+import { DATABASE_FILE, type OpenOptions, openDatabase } from './open'
+import { type WalSync, walFileSync } from './wal-sync'
+
+const log = logger('server.store.sqlite')
 
 /**
  * Withdraws within this long of the last checkpoint share the next one. A truncating
@@ -65,7 +72,24 @@ interface PendingWrite {
   reject: (err: unknown) => void
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
+/** Committed, waiting for the WAL sync that makes it durable. */
+interface CommittedWrite {
+  write: PendingWrite
+  value: unknown
+}
+
+interface BatchResult {
+  committed: CommittedWrite[]
+  failed: Array<{ write: PendingWrite; err: unknown }>
+  /** The log heads the commit wrote. */
+  heads: Map<string, number>
+}
+
+/** Commits since the last sync began: the log heads they wrote and the writes they hold. */
+interface Unsynced {
+  heads: Map<string, number>
+  writes: CommittedWrite[]
+}
 
 export class SqliteStore implements ChatStore {
   /**
@@ -83,11 +107,19 @@ export class SqliteStore implements ChatStore {
   private closed = false
   private pending: PendingWrite[] = []
   private commitScheduled = false
+  private unsynced: Unsynced = { heads: new Map(), writes: [] }
+  /** The WAL sync running now, if any. */
+  private syncing: Promise<void> | null = null
+  /** A failed WAL sync: what was committed may not be on disk, so nothing more is promised. */
+  private broken: Error | null = null
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly wal: WalSync,
+  ) {}
 
   static open(dataDir: string, options: OpenOptions = {}): SqliteStore {
-    return new SqliteStore(openDatabase(dataDir, options))
+    return new SqliteStore(openDatabase(dataDir, options), walFileSync(path.join(dataDir, DATABASE_FILE)))
   }
 
   async createUser(user: UserRecord): Promise<'created' | 'taken'> {
@@ -118,8 +150,10 @@ export class SqliteStore implements ChatStore {
     return selectDeviceCursor(this.db, username, deviceId)
   }
 
-  async ackDevice(ack: { username: string; deviceId: string; seq: number; now: number }): Promise<AckResult> {
-    return this.write(() => ackDevice(this.db, ack))
+  // Each item is a write of its own in the group commit (which puts a turn's writes in one
+  // transaction anyway), so an item that throws undoes only itself.
+  async ackDevices(acks: readonly DeviceAck[]): Promise<AckResult[]> {
+    return Promise.all(acks.map((ack) => this.write(() => ackDevice(this.db, ack))))
   }
 
   // 1:1 membership is derived from the conversation id by the caller; only groups are stored.
@@ -147,8 +181,8 @@ export class SqliteStore implements ChatStore {
     return this.write(() => changeGroup(this.db, request))
   }
 
-  async appendMessage(message: NewMessage): Promise<AppendMessageResult> {
-    return this.write(() => appendMessage(this.db, message))
+  async appendMessages(messages: readonly NewMessage[]): Promise<AppendMessageResult[]> {
+    return Promise.all(messages.map((message) => this.write(() => appendMessage(this.db, message))))
   }
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
@@ -163,10 +197,12 @@ export class SqliteStore implements ChatStore {
 
   async close(): Promise<void> {
     if (this.closed) return
-    // writes already accepted are committed, not dropped
+    // writes already accepted are committed and made durable, not dropped
     while (this.pending.length > 0) this.commitPending()
     this.closed = true
+    while (this.syncing) await this.syncing
     this.checkpoints.close()
+    this.wal.close()
     // closing the last connection checkpoints the WAL and removes it
     this.db.close()
   }
@@ -174,6 +210,7 @@ export class SqliteStore implements ChatStore {
   /** Queues `work` for the next group commit; settles once that commit is durable. */
   private write<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
+    if (this.broken) return Promise.reject(this.broken)
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject })
       this.scheduleCommit()
@@ -194,29 +231,78 @@ export class SqliteStore implements ChatStore {
   private commitPending(): void {
     const batch = this.pending.splice(0, MAX_GROUP_COMMIT)
     if (batch.length === 0) return
-    const outcomes: Outcome[] = []
+    let result: BatchResult
     try {
-      this.db.transaction(() => {
-        for (const { work } of batch) {
-          try {
-            // a savepoint: a write that throws undoes only itself
-            outcomes.push({ ok: true, value: this.db.transaction(work)() })
-          } catch (err) {
-            // SQLite rolled the whole transaction back (disk full, I/O error): nothing in it holds
-            if (!this.db.inTransaction) throw err
-            outcomes.push({ ok: false, err })
-          }
-        }
-        persistCounters(this.db)
-      })()
-    } catch (err) {
-      for (const write of batch) write.reject(err)
-      return
+      result = this.runBatch(batch, { isolated: false })
+    } catch {
+      // A write threw, which undid the whole transaction: run the batch again with each
+      // write in a savepoint of its own, so only the one that throws is undone. Savepoints
+      // are not the default because SQLite copies every page a savepoint touches into its
+      // subjournal first: with one per write they took a third of a message's cost.
+      try {
+        result = this.runBatch(batch, { isolated: true })
+      } catch (err) {
+        for (const write of batch) write.reject(err)
+        return
+      }
     }
-    batch.forEach((write, i) => {
-      const outcome = outcomes[i]!
-      if (outcome.ok) write.resolve(outcome.value)
-      else write.reject(outcome.err)
+    // a write that undid itself wrote nothing: its answer need not wait for the disk
+    for (const { write, err } of result.failed) write.reject(err)
+    for (const [username, seq] of result.heads) this.unsynced.heads.set(username, seq)
+    this.unsynced.writes.push(...result.committed)
+    this.syncSoon()
+  }
+
+  /** The writes in one transaction, in order; `isolated`: each in a savepoint, so one that throws undoes only itself. */
+  private runBatch(batch: readonly PendingWrite[], { isolated }: { isolated: boolean }): BatchResult {
+    const committed: CommittedWrite[] = []
+    const failed: Array<{ write: PendingWrite; err: unknown }> = []
+    const heads = this.db.transaction(() => {
+      for (const write of batch) {
+        if (!isolated) {
+          committed.push({ write, value: write.work() })
+          continue
+        }
+        try {
+          committed.push({ write, value: this.db.transaction(write.work)() })
+        } catch (err) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): nothing in it holds
+          if (!this.db.inTransaction) throw err
+          failed.push({ write, err })
+        }
+      }
+      return persistCounters(this.db)
+    })()
+    return { committed, failed, heads }
+  }
+
+  /**
+   * One WAL sync at a time, covering every commit made before it began; commits made while
+   * it runs wait for the next one. Then the writes it covers settle and their log heads may
+   * be read out.
+   */
+  private syncSoon(): void {
+    if (this.syncing || this.unsynced.writes.length === 0) return
+    const { heads, writes } = this.unsynced
+    this.unsynced = { heads: new Map(), writes: [] }
+    this.syncing = this.wal.sync().then(
+      () => {
+        markDurable(this.db, heads)
+        for (const { write, value } of writes) write.resolve(value)
+      },
+      (err: unknown) => {
+        // The kernel may have dropped the pages it could not write: what was committed is
+        // not known to be on disk, now or later, so nothing more is promised from this
+        // process; a restart recovers from what the WAL holds.
+        this.broken = new Error(`the server database could not be synced to disk (${(err as Error).message}); restart the server`)
+        log.error({ err }, 'WAL sync failed; refusing writes until restarted')
+        for (const { write } of [...writes, ...this.unsynced.writes]) write.reject(this.broken)
+        this.unsynced = { heads: new Map(), writes: [] }
+      },
+    )
+    void this.syncing.finally(() => {
+      this.syncing = null
+      if (!this.broken) this.syncSoon()
     })
   }
 }

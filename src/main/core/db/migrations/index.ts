@@ -3,6 +3,7 @@ import { initial } from './001-initial'
 import { repliesAndSettings } from './002-replies-settings'
 import { groups } from './003-groups'
 import { searchPartitions } from './004-search-partitions'
+import { deliveryMarks } from './005-delivery-marks'
 
 /** Every schema version, in order. Append only: a released migration never changes. */
-export const migrations: readonly Migration[] = [initial, repliesAndSettings, groups, searchPartitions]
+export const migrations: readonly Migration[] = [initial, repliesAndSettings, groups, searchPartitions, deliveryMarks]

@@ -246,6 +246,21 @@ export function setDelivery(db: Database, id: string, state: DeliveryState, ts?:
   else prepare(db, 'UPDATE messages SET state = ?, ts = ? WHERE id = ?').run(state, ts, id)
 }
 
+/**
+ * A delivery mark: `sender`'s messages in the conversation with a server timestamp up to
+ * `upTo` that were sent but not yet marked delivered become delivered. Returns their ids.
+ */
+export function markDeliveredUpTo(db: Database, conversationId: string, sender: string, upTo: number): string[] {
+  return prepare<[string, string, number], { id: string }>(
+    db,
+    `UPDATE messages SET state = 'delivered'
+     WHERE conversation_id = ? AND state = 'sent' AND sender = ? AND ts <= ? AND kind = 'text'
+     RETURNING id`,
+  )
+    .all(conversationId, sender, upTo)
+    .map((r) => r.id)
+}
+
 /** Message ids whose text matches (trigram search: at least 3 characters). */
 export function searchMessageIds(db: Database, query: string, limit = 50): string[] {
   return searchMessageRows(db, { indexed: [query], scanned: [], conversationId: null, limit }).map((r) => r.id)
