@@ -1,0 +1,103 @@
+/**
+ * The Electron build of better-sqlite3 that `npm start` makes on the first start, with
+ * the two real ways to it (prebuild-install, node-gyp) replaced by small scripts: the
+ * order they are tried in, the stamp, the time limit, and that the Node build in
+ * node_modules is never touched.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildElectronNative, electronNativeIsCurrent, electronNativePaths, type BuildStep } from './electron-native.mjs'
+
+const roots: string[] = []
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true })
+})
+
+function fixture(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'parley-electron-native-'))
+  roots.push(root)
+  const modules = path.join(root, 'node_modules')
+  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'fixture', private: true }))
+  mkdirSync(path.join(modules, 'electron'), { recursive: true })
+  writeFileSync(path.join(modules, 'electron', 'package.json'), JSON.stringify({ name: 'electron', version: '45.5.0' }))
+  // better-sqlite3 as installed: with its Node build, which must stay as it is.
+  mkdirSync(path.join(modules, 'better-sqlite3', 'build', 'Release'), { recursive: true })
+  writeFileSync(path.join(modules, 'better-sqlite3', 'package.json'), JSON.stringify({ name: 'better-sqlite3', version: '12.11.1' }))
+  writeFileSync(path.join(modules, 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), 'node build')
+  return root
+}
+
+const quiet = { write: () => true } as unknown as NodeJS.WritableStream
+
+/** A step that runs `code` with node in the private copy of better-sqlite3. */
+function step(label: string, code: string, timeoutMs = 30_000): BuildStep {
+  return { label, command: process.execPath, args: ['-e', code], timeoutMs }
+}
+const WRITES_BINARY = `
+  const fs = require('node:fs')
+  if (fs.existsSync('build')) throw new Error('the copy has the Node build in it')
+  fs.mkdirSync('build/Release', { recursive: true })
+  fs.writeFileSync('build/Release/better_sqlite3.node', 'electron build')
+`
+const FAILS = `console.error('prebuild-install warn install getaddrinfo ENOTFOUND github.com'); process.exit(1)`
+
+describe('buildElectronNative', () => {
+  it('falls back to the source build when there is no prebuilt binary, and stamps the result', async () => {
+    const root = fixture()
+    const tried: string[] = []
+    const result = await buildElectronNative({
+      root,
+      stream: quiet,
+      steps: (want, copy) => {
+        expect(want).toEqual({ electron: '45.5.0', platform: process.platform, arch: process.arch, betterSqlite3: '12.11.1' })
+        expect(path.basename(copy)).toBe('better-sqlite3')
+        tried.push('steps')
+        return [step('prebuilt binary', FAILS), step('source build', WRITES_BINARY)]
+      },
+    })
+    expect(result).toEqual({ ok: true })
+    const { binding, stamp } = electronNativePaths(root)
+    expect(readFileSync(binding, 'utf8')).toBe('electron build')
+    expect(JSON.parse(readFileSync(stamp, 'utf8'))).toMatchObject({ electron: '45.5.0', betterSqlite3: '12.11.1' })
+    expect(electronNativeIsCurrent(root)).toBe(true)
+    expect(readFileSync(path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'utf8')).toBe('node build')
+
+    // Current: nothing runs again.
+    expect(await buildElectronNative({ root, stream: quiet, steps: () => [step('would fail', FAILS)] })).toEqual({ ok: true })
+    expect(tried).toEqual(['steps'])
+  })
+
+  it('says why each way failed when none works', async () => {
+    const root = fixture()
+    const result = await buildElectronNative({
+      root,
+      stream: quiet,
+      steps: () => [step('prebuilt binary', FAILS), step('source build', `console.log('gyp ERR! not ok'); process.exit(1)`)],
+    })
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        'prebuilt binary: prebuild-install warn install getaddrinfo ENOTFOUND github.com (exit code 1); ' +
+        'source build: gyp ERR! not ok (exit code 1)',
+    })
+    expect(existsSync(electronNativePaths(root).binding)).toBe(false)
+  })
+
+  it('gives up on a step that outlives its time limit and tries the next', async () => {
+    const root = fixture()
+    const result = await buildElectronNative({
+      root,
+      stream: quiet,
+      steps: () => [step('prebuilt binary', 'setInterval(() => {}, 1000)', 300), step('source build', WRITES_BINARY)],
+    })
+    expect(result).toEqual({ ok: true })
+  })
+
+  it('reports a step that succeeds without producing the binary', async () => {
+    const root = fixture()
+    const result = await buildElectronNative({ root, stream: quiet, steps: () => [step('source build', '')] })
+    expect(result).toEqual({ ok: false, reason: `source build: finished without ${path.join('build', 'Release', 'better_sqlite3.node')}` })
+  })
+})

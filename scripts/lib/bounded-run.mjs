@@ -1,0 +1,120 @@
+/**
+ * Run one setup step of `npm start` (Electron's installer, a native build) as a child
+ * process with a time limit and a progress line, and say in one sentence why it failed.
+ *
+ * The child runs in its own process group so that a timeout or Ctrl-C stops everything
+ * it started (npx → node-gyp → make → the compiler), not just the first process.
+ */
+import { spawn } from 'node:child_process'
+
+/** Lines of the child's output kept for the failure message. */
+const TAIL_LINES = 30
+/** After SIGTERM, how long a step may take to exit before SIGKILL. */
+const KILL_GRACE_MS = 3000
+/** Without a terminal the progress line cannot be redrawn: a line this often instead. */
+const PLAIN_PROGRESS_EVERY_MS = 15_000
+
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{
+ *   label: string,
+ *   timeoutMs: number,
+ *   cwd?: string,
+ *   env?: NodeJS.ProcessEnv,
+ *   signal?: AbortSignal,
+ *   stream?: NodeJS.WritableStream & { isTTY?: boolean },
+ * }} options
+ * @returns {Promise<{ ok: true, output: string } | { ok: false, reason: string, output: string }>}
+ */
+export function runBounded(command, args, { label, timeoutMs, cwd, env, signal, stream = process.stderr }) {
+  const progress = startProgress(label, timeoutMs, stream)
+  const tail = []
+  const keep = (chunk) => {
+    for (const line of String(chunk).split(/\r?\n|\r/)) if (line.trim()) tail.push(line)
+    if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES)
+  }
+  return new Promise((resolve) => {
+    /** @type {string | null} why the step was stopped from here, if it was */
+    let stopped = null
+    let killTimer = null
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+
+    const stop = (why) => {
+      if (stopped !== null) return
+      stopped = why
+      killGroup(child.pid, 'SIGTERM')
+      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS)
+    }
+    const timer = setTimeout(() => stop(`did not finish within ${formatSeconds(timeoutMs)}`), timeoutMs)
+    const onAbort = () => stop('interrupted')
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+
+    let finished = false
+    const finish = (result) => {
+      // A child that fails to spawn may report both 'error' and 'close'.
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      clearTimeout(killTimer)
+      signal?.removeEventListener('abort', onAbort)
+      progress.end(result.ok ? 'done' : `failed: ${result.reason}`)
+      resolve({ ...result, output: tail.join('\n') })
+    }
+    child.once('error', (err) => finish({ ok: false, reason: `could not run ${command}: ${err.message}` }))
+    child.once('close', (code, sig) => {
+      if (stopped !== null) finish({ ok: false, reason: stopped })
+      else if (code === 0) finish({ ok: true })
+      else finish({ ok: false, reason: `${lastMeaningfulLine(tail) ?? 'no output'} (exit ${sig ?? `code ${code}`})` })
+    })
+  })
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * The line that says what went wrong: installers end with a stack trace, whose first
+ * line ("TypeError: fetch failed") is the message; otherwise the last line printed.
+ */
+function lastMeaningfulLine(lines) {
+  const meaningful = lines.filter((l) => !/^\s+at /.test(l) && !/^\s*[{}[\]]\s*$/.test(l))
+  return meaningful.at(-1)?.trim() ?? null
+}
+
+export function formatSeconds(ms) {
+  const s = Math.round(ms / 1000)
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`
+}
+
+/**
+ * On a terminal, one line redrawn every second ("… 12 s"); elsewhere (a log, CI) a
+ * start line and a reminder every 15 s, since `\r` would just pile up.
+ */
+function startProgress(label, timeoutMs, stream) {
+  const started = Date.now()
+  const limit = formatSeconds(timeoutMs)
+  const elapsed = () => formatSeconds(Date.now() - started)
+  const tty = Boolean(stream.isTTY)
+  const draw = () => stream.write(`\r\x1b[2K${label}… ${elapsed()} (at most ${limit})`)
+  if (tty) draw()
+  else stream.write(`${label} (at most ${limit})…\n`)
+  const ticker = setInterval(
+    () => (tty ? draw() : stream.write(`${label}: still running after ${elapsed()}\n`)),
+    tty ? 1000 : PLAIN_PROGRESS_EVERY_MS,
+  )
+  return {
+    end(outcome) {
+      clearInterval(ticker)
+      stream.write(`${tty ? '\r\x1b[2K' : ''}${label}: ${outcome}, after ${elapsed()}\n`)
+    },
+  }
+}
