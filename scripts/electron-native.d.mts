@@ -18,11 +18,11 @@ export const SOURCE_BUILD_TIMEOUT_MS: number
 export function electronNativePaths(root?: string): { dir: string; binding: string; stamp: string }
 export function wantedStamp(root?: string): NativeStamp
 export function electronNativeIsCurrent(root?: string): boolean
-export function defaultSteps(want: NativeStamp, copy: string): BuildStep[]
+export function defaultSteps(want: NativeStamp, copy: string, source: string): BuildStep[]
 export function buildElectronNative(options?: {
   root?: string
   force?: boolean
-  steps?: (want: NativeStamp, copy: string) => BuildStep[]
+  steps?: (want: NativeStamp, copy: string, source: string) => BuildStep[]
   signal?: AbortSignal
   stream?: NodeJS.WritableStream & { isTTY?: boolean }
 }): Promise<{ ok: true } | { ok: false; reason: string }>

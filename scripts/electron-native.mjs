@@ -64,10 +64,11 @@ export function electronNativeIsCurrent(root = ROOT) {
  * better-sqlite3) and expected to leave build/Release/better_sqlite3.node there.
  *
  * @param {{ electron: string, arch: string, platform: string }} want
- * @param {string} copy
+ * @param {string} _copy
+ * @param {string} source the installed better-sqlite3, whose dependencies the copy lacks
  */
-export function defaultSteps(want, copy) {
-  const require = createRequire(path.join(copy, 'package.json'))
+export function defaultSteps(want, _copy, source) {
+  const require = createRequire(path.join(source, 'package.json'))
   return [
     {
       label: 'prebuilt binary',
@@ -119,7 +120,7 @@ export async function buildElectronNative({ root = ROOT, force = false, steps = 
     // A private copy: rebuilding in place would replace the Node build everything else needs.
     cpSync(source, copy, { recursive: true, filter: (src) => !src.startsWith(path.join(source, 'build')) })
     const output = path.join(copy, 'build', 'Release', BINDING_FILE)
-    for (const step of steps(want, copy)) {
+    for (const step of steps(want, copy, source)) {
       const run = await runBounded(step.command, step.args, {
         label: `parley: better-sqlite3 for Electron ${want.electron}, ${step.label}`,
         timeoutMs: step.timeoutMs,

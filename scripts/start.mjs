@@ -48,6 +48,8 @@ async function prepareDesktop() {
       return { ok: false, reason: `better-sqlite3 could not be built for Electron ${electron.version} (${native.reason})` }
     }
     return electron
+  } catch (err) {
+    return { ok: false, reason: `preparing the desktop app failed: ${err instanceof Error ? err.message : String(err)}` }
   } finally {
     for (const signal of ['SIGINT', 'SIGTERM']) process.off(signal, onSignal)
   }
