@@ -42,6 +42,18 @@ const WRITES_BINARY = `
   fs.writeFileSync('build/Release/better_sqlite3.node', 'electron build')
 `
 const FAILS = `console.error('prebuild-install warn install getaddrinfo ENOTFOUND github.com'); process.exit(1)`
+/** node-gyp where electronjs.org is unreachable: its message spread over prefixed lines, then noise. */
+const GYP_FAILS = `console.error(${JSON.stringify(
+  [
+    'gyp http GET https://electronjs.org/headers/v45.5.0/node-v45.5.0-headers.tar.gz',
+    'gyp ERR! configure error ',
+    'gyp ERR! stack Error: This is most likely not a problem with node-gyp or the package itself and',
+    'gyp ERR! stack is related to network connectivity.',
+    'gyp ERR! stack at go (/x/node-gyp/lib/install.js:244:21)',
+    'gyp ERR! not ok ',
+    'npm notice New minor version of npm available!',
+  ].join('\n'),
+)}); process.exit(1)`
 
 describe('buildElectronNative', () => {
   it('falls back to the source build when there is no prebuilt binary, and stamps the result', async () => {
@@ -74,13 +86,14 @@ describe('buildElectronNative', () => {
     const result = await buildElectronNative({
       root,
       stream: quiet,
-      steps: () => [step('prebuilt binary', FAILS), step('source build', `console.log('gyp ERR! not ok'); process.exit(1)`)],
+      steps: () => [step('prebuilt binary', FAILS), step('source build', GYP_FAILS)],
     })
     expect(result).toEqual({
       ok: false,
       reason:
         'prebuilt binary: prebuild-install warn install getaddrinfo ENOTFOUND github.com (exit code 1); ' +
-        'source build: gyp ERR! not ok (exit code 1)',
+        'source build: Error: This is most likely not a problem with node-gyp or the package itself and ' +
+        'is related to network connectivity. (exit code 1)',
     })
     expect(existsSync(electronNativePaths(root).binding)).toBe(false)
   })

@@ -68,7 +68,7 @@ export function runBounded(command, args, { label, timeoutMs, cwd, env, signal, 
     child.once('close', (code, sig) => {
       if (stopped !== null) finish({ ok: false, reason: stopped })
       else if (code === 0) finish({ ok: true })
-      else finish({ ok: false, reason: `${lastMeaningfulLine(tail) ?? 'no output'} (exit ${sig ?? `code ${code}`})` })
+      else finish({ ok: false, reason: `${failureMessage(tail) ?? 'no output'} (exit ${sig ?? `code ${code}`})` })
     })
   })
 }
@@ -81,13 +81,26 @@ function killGroup(pid, signal) {
   }
 }
 
+/** Lines that never say what went wrong: stack frames, npm's update notices and warnings. */
+const NOISE = /^\s*at |^npm (notice|warn)\b/
+
 /**
- * The line that says what went wrong: installers end with a stack trace, whose first
- * line ("TypeError: fetch failed") is the message; otherwise the last line printed.
+ * What went wrong, in the child's words: the first error message it printed
+ * ("TypeError: fetch failed", or node-gyp's "Error: …" spread over several
+ * "gyp ERR! stack" lines), else a line naming an errno ("… ENOTFOUND github.com"),
+ * else its last line.
  */
-function lastMeaningfulLine(lines) {
-  const meaningful = lines.filter((l) => !/^\s+at /.test(l) && !/^\s*[{}[\]]\s*$/.test(l))
-  return meaningful.at(-1)?.trim() ?? null
+function failureMessage(lines) {
+  const at = lines.findIndex((l) => !NOISE.test(l) && /\w*Error:|\bE[A-Z]{3,}\b/.test(l))
+  if (at < 0) return lines.filter((l) => !NOISE.test(l)).at(-1)?.trim() ?? null
+  // A tool that prefixes its lines ("gyp ERR! stack ") continues the message on the next ones.
+  const prefix = /^(.*?)\w*Error:/.exec(lines[at])?.[1] ?? ''
+  let message = lines[at].slice(prefix.length).trim()
+  for (const line of lines.slice(at + 1)) {
+    if (!prefix.trim() || !line.startsWith(prefix) || NOISE.test(line.slice(prefix.length))) break
+    message += ` ${line.slice(prefix.length).trim()}`
+  }
+  return message
 }
 
 export function formatSeconds(ms) {
