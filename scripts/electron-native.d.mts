@@ -10,10 +10,13 @@ export interface BuildStep {
   command: string
   args: string[]
   timeoutMs: number
+  /** Set for this step on top of the environment. */
+  env?: Record<string, string>
 }
 
 export const PREBUILT_TIMEOUT_MS: number
 export const SOURCE_BUILD_TIMEOUT_MS: number
+export const SOURCE_BUILD_ENV: Record<string, string>
 
 export function electronNativePaths(root?: string): { dir: string; binding: string; stamp: string }
 export function wantedStamp(root?: string): NativeStamp

@@ -47,6 +47,20 @@ export function wantedStamp(root = ROOT) {
   }
 }
 
+/** Electron's NODE_MODULE_VERSION, which its package records. */
+function electronAbi(root) {
+  const require = createRequire(path.join(root, 'package.json'))
+  return readFileSync(require.resolve('electron/abi_version'), 'utf8').trim()
+}
+
+/**
+ * The NODE_MODULE_VERSION an addon was compiled for: a context-aware addon such as
+ * better-sqlite3 exports `node_register_module_v<N>`, N from the headers it was built with.
+ */
+function declaredAbi(addon) {
+  return /node_register_module_v(\d+)/.exec(readFileSync(addon, 'latin1'))?.[1] ?? null
+}
+
 export function electronNativeIsCurrent(root = ROOT) {
   const { binding, stamp } = electronNativePaths(root)
   if (!existsSync(binding) || !existsSync(stamp)) return false
@@ -58,6 +72,14 @@ export function electronNativeIsCurrent(root = ROOT) {
     return false
   }
 }
+
+/**
+ * npm hands its `nodedir` setting to node-gyp (some machines set it, to compile against
+ * the system Node's headers), and node-gyp then builds for that Node, not for Electron.
+ * npm drops an empty npm_config_nodedir, so this is cleared the way node-gyp documents
+ * for settings of its own, which win over npm's; unset, it fetches Electron's headers.
+ */
+export const SOURCE_BUILD_ENV = { npm_package_config_node_gyp_nodedir: '' }
 
 /**
  * The ways to a binary, tried in order, each run in `copy` (a private copy of
@@ -94,6 +116,7 @@ export function defaultSteps(want, _copy, source) {
         '--dist-url=https://electronjs.org/headers',
       ],
       timeoutMs: SOURCE_BUILD_TIMEOUT_MS,
+      env: SOURCE_BUILD_ENV,
     },
   ]
 }
@@ -111,6 +134,7 @@ export function defaultSteps(want, _copy, source) {
 export async function buildElectronNative({ root = ROOT, force = false, steps = defaultSteps, signal, stream = process.stderr } = {}) {
   if (!force && electronNativeIsCurrent(root)) return { ok: true }
   const want = wantedStamp(root)
+  const abi = electronAbi(root)
   const require = createRequire(path.join(root, 'package.json'))
   const source = path.dirname(require.resolve('better-sqlite3/package.json'))
   const work = mkdtempSync(path.join(os.tmpdir(), 'parley-electron-native-'))
@@ -121,14 +145,18 @@ export async function buildElectronNative({ root = ROOT, force = false, steps = 
     cpSync(source, copy, { recursive: true, filter: (src) => !src.startsWith(path.join(source, 'build')) })
     const output = path.join(copy, 'build', 'Release', BINDING_FILE)
     for (const step of steps(want, copy, source)) {
+      rmSync(output, { force: true })
       const run = await runBounded(step.command, step.args, {
         label: `parley: better-sqlite3 for Electron ${want.electron}, ${step.label}`,
         timeoutMs: step.timeoutMs,
         cwd: copy,
+        env: { ...process.env, ...step.env },
         signal,
         stream,
       })
-      if (run.ok && existsSync(output)) {
+      const produced = run.ok && existsSync(output)
+      const built = produced ? declaredAbi(output) : null
+      if (produced && built === abi) {
         const { dir, binding, stamp } = electronNativePaths(root)
         mkdirSync(dir, { recursive: true })
         copyFileSync(output, binding)
@@ -136,8 +164,15 @@ export async function buildElectronNative({ root = ROOT, force = false, steps = 
         stream.write(`parley: wrote ${path.relative(root, binding)} for Electron ${want.electron}\n`)
         return { ok: true }
       }
-      failures.push(`${step.label}: ${run.ok ? `finished without ${path.join('build', 'Release', BINDING_FILE)}` : run.reason}`)
-      if (!run.ok && run.output) stream.write(`${indent(run.output)}\n`)
+      if (!run.ok) {
+        failures.push(`${step.label}: ${run.reason}`)
+        if (run.output) stream.write(`${indent(run.output)}\n`)
+      } else if (!produced) {
+        failures.push(`${step.label}: finished without ${path.join('build', 'Release', BINDING_FILE)}`)
+      } else {
+        // A build for another ABI (Node's, say) loads in no Electron: refused here, not at the app's first query.
+        failures.push(`${step.label}: built for NODE_MODULE_VERSION ${built ?? 'unknown'}, Electron ${want.electron} needs ${abi}`)
+      }
       if (signal?.aborted) break
     }
     return { ok: false, reason: failures.join('; ') }

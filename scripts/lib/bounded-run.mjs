@@ -81,8 +81,10 @@ function killGroup(pid, signal) {
   }
 }
 
-/** Lines that never say what went wrong: stack frames, npm's update notices and warnings. */
-const NOISE = /^\s*at |^npm (notice|warn)\b/
+/** Lines that never say what went wrong: stack frames, npm's notices, Node's warnings. */
+const NOISE = /^\s*at |^npm (notice|warn)\b|^\(node:\d+\) |^\(Use `node --trace/
+/** The errno codes a failed download or build names. */
+const ERRNO = /\bE(?:NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|ACCES|PERM|NOENT|NOSPC)\b/
 
 /**
  * What went wrong, in the child's words: the first error message it printed
@@ -91,7 +93,9 @@ const NOISE = /^\s*at |^npm (notice|warn)\b/
  * else its last line.
  */
 function failureMessage(lines) {
-  const at = lines.findIndex((l) => !NOISE.test(l) && /\w*Error:|\bE[A-Z]{3,}\b/.test(l))
+  const first = (pattern) => lines.findIndex((l) => !NOISE.test(l) && pattern.test(l))
+  let at = first(/\w*Error:/)
+  if (at < 0) at = first(ERRNO)
   if (at < 0) return lines.filter((l) => !NOISE.test(l)).at(-1)?.trim() ?? null
   // A tool that prefixes its lines ("gyp ERR! stack ") continues the message on the next ones.
   const prefix = /^(.*?)\w*Error:/.exec(lines[at])?.[1] ?? ''
