@@ -3,10 +3,12 @@
  * process with a time limit and a progress line, and say in one sentence why it failed.
  *
  * The child runs in its own process group so that a timeout or Ctrl-C stops everything
- * it started (npx → node-gyp → make → the compiler), not just the first process.
+ * it started (npx → node-gyp → make → the compiler), not just the first process
+ * (on Windows, taskkill /T does that for its process tree).
  */
 import { spawn } from 'node:child_process'
 
+const WINDOWS = process.platform === 'win32'
 /** Lines of the child's output kept for the failure message. */
 const TAIL_LINES = 30
 /** After SIGTERM, how long a step may take to exit before SIGKILL. */
@@ -37,16 +39,24 @@ export function runBounded(command, args, { label, timeoutMs, cwd, env, signal, 
   return new Promise((resolve) => {
     /** @type {string | null} why the step was stopped from here, if it was */
     let stopped = null
-    let killTimer = null
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: !WINDOWS,
+      // Node runs a .cmd (npx.cmd) only through a shell.
+      shell: WINDOWS && /\.cmd$/i.test(command),
+    })
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
 
     const stop = (why) => {
       if (stopped !== null) return
       stopped = why
-      killGroup(child.pid, 'SIGTERM')
-      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS)
+      killTree(child.pid, 'SIGTERM')
+      // Left running after the step is given up: it also catches what ignored SIGTERM.
+      // (taskkill /F is final already.)
+      if (!WINDOWS) setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
     }
     const timer = setTimeout(() => stop(`did not finish within ${formatSeconds(timeoutMs)}`), timeoutMs)
     const onAbort = () => stop('interrupted')
@@ -59,7 +69,6 @@ export function runBounded(command, args, { label, timeoutMs, cwd, env, signal, 
       if (finished) return
       finished = true
       clearTimeout(timer)
-      clearTimeout(killTimer)
       signal?.removeEventListener('abort', onAbort)
       progress.end(result.ok ? 'done' : `failed: ${result.reason}`)
       resolve({ ...result, output: tail.join('\n') })
@@ -73,7 +82,12 @@ export function runBounded(command, args, { label, timeoutMs, cwd, env, signal, 
   })
 }
 
-function killGroup(pid, signal) {
+function killTree(pid, signal) {
+  if (pid === undefined) return
+  if (WINDOWS) {
+    spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' }).on('error', () => {})
+    return
+  }
   try {
     process.kill(-pid, signal)
   } catch {
