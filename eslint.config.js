@@ -1,13 +1,19 @@
 // @ts-check
 /**
  * Lint for the whole tree. Beyond the usual recommended sets, the one thing lint
- * enforces that the compiler cannot: the process boundaries of DESIGN.md §1.
+ * enforces that the compiler cannot: the process boundaries (docs/architecture.md).
  *
- *   renderer  no Electron, no Node built-ins, nothing from main/server/preload
+ *   renderer  no Electron, no Node built-ins, nothing from the other areas
  *   preload   Electron and shared only (a sandboxed preload has no Node)
- *   main      anything but the renderer (glue: src/main except core)
- *   core      no Electron, no renderer, no glue (it runs headless in browser mode)
+ *   electron  the Electron host (src/main/electron): anything but the renderer, the
+ *             preload and the browser-mode host
+ *   desktop   the desktop app's Electron-free parts (src/main/desktop): Electron's types
+ *             only, so all of it runs and is tested under plain Node
+ *   web       the browser-mode host (src/main/web): no Electron, no desktop code
+ *   common    what both hosts share (src/main/common): shared and node only
+ *   core      the client core: no Electron, no host code (it runs under both hosts)
  *   server    no Electron, no client code
+ *   node      Node-only code the client core and the server share (src/node)
  *   shared    nothing from the other areas; Node only in src/shared/log.ts
  *
  * Test files (`*.test.ts`) are exempt from the boundaries: they never ship.
@@ -31,24 +37,38 @@ const jsRecommended = Object.fromEntries(
 /** First match wins, so the more specific directory comes first. */
 const AREAS = [
   ['core', 'src/main/core'],
-  ['main', 'src/main'],
+  ['electron', 'src/main/electron'],
+  ['desktop', 'src/main/desktop'],
+  ['web', 'src/main/web'],
+  ['common', 'src/main/common'],
   ['preload', 'src/preload'],
   ['renderer', 'src/renderer'],
   ['server', 'src/server'],
   ['shared', 'src/shared'],
+  ['node', 'src/node'],
 ]
 
 const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino']
 const NODE_ONLY_SHARED = 'src/shared/log.ts'
 
-/** @type {Record<string, { areas: string[], electron: boolean, node: boolean }>} */
+const CLIENT_HOSTS = ['electron', 'desktop', 'web', 'common']
+
+/**
+ * `areas`: what the area must not import; `electron`: true, false, or 'types' (type-only
+ * imports, erased at build time); `node`: Node built-ins and Node-only packages.
+ * @type {Record<string, { areas: string[], electron: boolean | 'types', node: boolean }>}
+ */
 const POLICY = {
-  renderer: { areas: ['main', 'core', 'server', 'preload'], electron: false, node: false },
-  preload: { areas: ['main', 'core', 'server', 'renderer'], electron: true, node: false },
-  main: { areas: ['renderer'], electron: true, node: true },
-  core: { areas: ['main', 'server', 'preload', 'renderer'], electron: false, node: true },
-  server: { areas: ['main', 'core', 'preload', 'renderer'], electron: false, node: true },
-  shared: { areas: ['main', 'core', 'server', 'preload', 'renderer'], electron: false, node: false },
+  renderer: { areas: ['core', ...CLIENT_HOSTS, 'server', 'preload', 'node'], electron: false, node: false },
+  preload: { areas: ['core', ...CLIENT_HOSTS, 'server', 'renderer', 'node'], electron: true, node: false },
+  electron: { areas: ['renderer', 'preload', 'web'], electron: true, node: true },
+  desktop: { areas: ['renderer', 'preload', 'web', 'electron'], electron: 'types', node: true },
+  web: { areas: ['renderer', 'preload', 'electron', 'desktop', 'server'], electron: false, node: true },
+  common: { areas: ['renderer', 'preload', 'electron', 'desktop', 'web', 'core', 'server'], electron: false, node: true },
+  core: { areas: [...CLIENT_HOSTS, 'server', 'preload', 'renderer'], electron: false, node: true },
+  server: { areas: ['core', ...CLIENT_HOSTS, 'preload', 'renderer'], electron: false, node: true },
+  node: { areas: ['core', ...CLIENT_HOSTS, 'server', 'preload', 'renderer'], electron: false, node: true },
+  shared: { areas: ['core', ...CLIENT_HOSTS, 'server', 'preload', 'renderer', 'node'], electron: false, node: false },
 }
 
 /** @param {string} file absolute path */
@@ -67,7 +87,7 @@ function repoPath(file, relativeTo = root) {
 const boundariesRule = {
   meta: {
     type: 'problem',
-    docs: { description: 'keep imports inside the process boundaries of DESIGN.md §1' },
+    docs: { description: 'keep imports inside the process boundaries of docs/architecture.md' },
     schema: [],
   },
   create(context) {
@@ -77,13 +97,19 @@ const boundariesRule = {
     const policy = POLICY[from]
     const nodeAllowed = policy.node || repoPath(file) === NODE_ONLY_SHARED
 
-    /** @param {any} node @param {unknown} source */
-    function check(node, source) {
+    /** @param {any} node @param {unknown} source @param {boolean} typeOnly */
+    function check(node, source, typeOnly = false) {
       if (typeof source !== 'string') return
       const report = (/** @type {string} */ why) =>
         context.report({ node, message: `${from} must not import '${source}': ${why}` })
       if (source === 'electron' || source.startsWith('electron/')) {
-        if (!policy.electron) report('Electron is only for the glue in src/main and the preload')
+        if (policy.electron === 'types' ? !typeOnly : !policy.electron) {
+          report(
+            policy.electron === 'types'
+              ? 'only its types here (import type): this code runs without Electron'
+              : 'Electron is only for the Electron host (src/main/electron) and the preload',
+          )
+        }
         return
       }
       if (source.startsWith('.') || source.startsWith('/')) {
@@ -102,7 +128,13 @@ const boundariesRule = {
     }
 
     return {
-      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ImportDeclaration: (node) =>
+        check(
+          node.source,
+          node.source.value,
+          // @ts-expect-error typescript-eslint adds importKind to the ESTree nodes
+          node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type')),
+        ),
       ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
       ExportAllDeclaration: (node) => check(node.source, node.source.value),
       ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
@@ -115,7 +147,7 @@ const boundariesRule = {
       /** `typeof import('…')` in a type position. @param {any} node */
       TSImportType: (node) => {
         const literal = node.argument?.literal ?? node.source
-        if (literal?.type === 'Literal') check(literal, literal.value)
+        if (literal?.type === 'Literal') check(literal, literal.value, true)
       },
     }
   },

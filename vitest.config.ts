@@ -14,7 +14,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          environment: 'node',
+          // Some unit tests hash real scrypt passwords or start a server process: seconds on
+          // two cores shared with other runs, which the 5 s default does not allow for.
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
       },
       {
         extends: true,

@@ -10,7 +10,7 @@
 import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { getCursor } from '../src/main/core/db/queries/meta'
-import { cleanupRunning } from '../src/main/core/services/cleanup'
+import { cleanupRunning } from '../src/main/core/db/cleanup'
 import { directConversationId } from '../src/shared/protocol'
 import { startChild } from './lib/child'
 import { type BenchCore, startCore, unwrap } from './lib/cores'

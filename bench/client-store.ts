@@ -19,8 +19,8 @@ import { DATABASE_FILE, openDatabase } from '../src/main/core/db/open'
 import { advanceCursor } from '../src/main/core/db/queries/meta'
 import { unindexMessage } from '../src/main/core/db/queries/search-index'
 import type { Connection } from '../src/main/core/net/connection'
-import { CHECKPOINT_COALESCE_MS, finishCleanup } from '../src/main/core/services/cleanup'
-import { commit, type CoreContext } from '../src/main/core/services/context'
+import { CHECKPOINT_COALESCE_MS, finishCleanup } from '../src/main/core/db/cleanup'
+import { commit, type CoreContext } from '../src/main/core/context'
 import { applyEvent, InboundProcessor } from '../src/main/core/services/inbound'
 import { newId } from '../src/shared/ids'
 import { type CmdEvent, REVOKE_FLAG } from '../src/shared/protocol'
@@ -74,7 +74,8 @@ function contextFor(db: Database): CoreContext & { emitted: number; withdrawnAt:
     now: () => Date.now(),
     serverNow: () => Date.now(),
     me: () => ME,
-    recallWindows: () => ({ recallWindowSeconds: 0, adminRecallWindowSeconds: 0 }),
+    withdrawWindows: () => ({ recallWindowSeconds: 0, adminRecallWindowSeconds: 0 }),
+    draftKept: () => {},
   }
   return ctx
 }

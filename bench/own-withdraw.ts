@@ -10,7 +10,7 @@
  * each send and each withdraw at once), so only her device's work is measured.
  */
 import path from 'node:path'
-import { cleanupRunning } from '../src/main/core/services/cleanup'
+import { cleanupRunning } from '../src/main/core/db/cleanup'
 import { openTestCore, unwrap } from '../src/main/core/testing/harness'
 import { waitFor } from '../src/main/core/testing/wait'
 import { newId } from '../src/shared/ids'

@@ -1,6 +1,6 @@
 /**
- * What a person does in Parley, in data-testid locators (the public seams of
- * DESIGN.md §4), plus what the tests check on disk.
+ * What a person does in Parley, in data-testid locators (the public seams:
+ * docs/architecture.md, listed in docs/testing.md), plus what the tests check on disk.
  */
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'

@@ -3,7 +3,7 @@
  * Build better-sqlite3 for Electron's ABI into build/electron-native/, beside (never
  * instead of) the Node build in node_modules that the server, the tests and browser
  * mode use. The main process passes the result to better-sqlite3 as `nativeBinding`
- * (src/main/native.ts checks the stamp written here), and `npm run dist` puts it into
+ * (src/main/desktop/native.ts checks the stamp written here), and `npm run dist` puts it into
  * the package (scripts/electron-builder-after-pack.cjs).
  *
  *   node scripts/electron-native.mjs [--force]
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { runBounded } from './lib/bounded-run.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-// Same layout as src/main/native.ts.
+// Same layout as src/main/desktop/native.ts.
 const OUT_DIR = path.join('build', 'electron-native')
 const BINDING_FILE = 'better_sqlite3.node'
 const STAMP_FILE = 'stamp.json'

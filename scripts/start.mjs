@@ -21,7 +21,7 @@ import { ensureElectronBinary } from './lib/electron-binary.mjs'
 import { SERVER_READY, WEB_READY, waitForReadyLine } from './lib/ready-line.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-/** Same file and format as the desktop app's embedded server (src/main/embedded-server.ts). */
+/** Same file and format as the desktop app's embedded server (src/main/desktop/embedded-server.ts). */
 const ENDPOINT_FILE = 'embedded-endpoint.json'
 const passThrough = process.argv.slice(2)
 

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/main/core/db/open'
 import { ensureConversation, refreshConversationSummary } from '../../src/main/core/db/queries/conversations'
 import { insertTextMessage } from '../../src/main/core/db/queries/messages'
 import { rebuildIndexByAge, RECENT_INDEX_MS } from '../../src/main/core/db/queries/search-index'
-import { advanceCursor, setMeta, setRecallWindows, setSession } from '../../src/main/core/db/queries/meta'
+import { advanceCursor, setMeta, setWithdrawWindows, setSession } from '../../src/main/core/db/queries/meta'
 import { newId } from '../../src/shared/ids'
 import { directConversationId } from '../../src/shared/protocol'
 import { chatText } from './sender'
@@ -94,7 +94,7 @@ export function buildProfile(dir: string, spec: ProfileSpec): BuiltProfile {
         ).run(id, spec.unreadPerConversation ?? 0, id)
         refreshConversationSummary(db, id, me)
       }
-      setRecallWindows(db, { recallWindowSeconds: 0, adminRecallWindowSeconds: 0 })
+      setWithdrawWindows(db, { recallWindowSeconds: 0, adminRecallWindowSeconds: 0 })
       if (spec.session) {
         setMeta(db, 'deviceId', spec.session.deviceId)
         setSession(db, { token: spec.session.token, username: me })

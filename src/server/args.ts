@@ -1,6 +1,6 @@
 /** Command line of `npm run server`. */
 import { parseArgs } from 'node:util'
-import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../shared/recall'
+import { DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS, DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../shared/withdraw-rules'
 
 export interface ServerArgs {
   host: string
@@ -32,8 +32,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '7800' },
         data: { type: 'string', default: './.parley-server' },
-        'recall-window-seconds': { type: 'string', default: String(DEFAULT_RECALL_WINDOW_SECONDS) },
-        'admin-recall-window-seconds': { type: 'string', default: String(DEFAULT_ADMIN_RECALL_WINDOW_SECONDS) },
+        'recall-window-seconds': { type: 'string', default: String(DEFAULT_WITHDRAW_WINDOW_SECONDS) },
+        'admin-recall-window-seconds': { type: 'string', default: String(DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS) },
       },
     }))
   } catch (err) {

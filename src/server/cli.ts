@@ -4,8 +4,9 @@
  * stdout carries exactly one line, `parley-server listening on ws://HOST:PORT`, once the
  * server accepts connections (scripts and tests wait for it); everything else goes to
  * stderr. Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the server cannot
- * start or fails, 2 for bad arguments.
+ * start or fails, 2 for bad arguments, 130 on a second signal (or a shutdown that hangs).
  */
+import { installShutdown } from '../node/shutdown'
 import { logger } from '../shared/log'
 import { parseServerArgs, USAGE, UsageError } from './args'
 import { type RunningServer, startServer } from './server'
@@ -35,25 +36,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   process.stdout.write(`parley-server listening on ${server.url}\n`)
-
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal; exiting without waiting')
-      process.exit(1)
-    }
-    stopping = true
-    log.info({ signal }, 'shutting down')
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  installShutdown(log, () => server.close())
 }
 
 process.on('uncaughtException', (err) => {

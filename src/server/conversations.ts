@@ -3,7 +3,7 @@
  * names both members, sorted); groups live in the store, which answers for their roles.
  */
 import { directConversationId, directMembers } from '../shared/protocol'
-import type { Role } from '../shared/recall'
+import type { Role } from '../shared/group-rules'
 import type { ChatStore } from './store/types'
 
 export type Access =
@@ -21,6 +21,22 @@ export type Access =
  * Each retry means another change committed, so running out takes a flood of changes.
  */
 export const STALE_ROSTER_ATTEMPTS = 8
+
+/** What `decide` answers when the store found the group changed since it read the roster. */
+export const STALE = Symbol('stale roster')
+
+/**
+ * Read the roster, decide and write: again, on the new roster, while the group changed in
+ * between (the store refuses a write decided on an old roster version, so the new roster
+ * decides). `what` names the write in the error once the group kept changing.
+ */
+export async function onCurrentRoster<T>(conversationId: string, what: string, decide: () => Promise<T | typeof STALE>): Promise<T> {
+  for (let attempt = 1; attempt <= STALE_ROSTER_ATTEMPTS; attempt++) {
+    const result = await decide()
+    if (result !== STALE) return result
+  }
+  throw new Error(`group ${conversationId} kept changing; ${what}`)
+}
 
 export async function accessConversation(store: ChatStore, conversationId: string, actor: string): Promise<Access> {
   const pair = directMembers(conversationId)
@@ -40,11 +56,6 @@ export async function accessConversation(store: ChatStore, conversationId: strin
   const self = group?.members.find((m) => m.username === actor)
   if (!group || !self) return notMember()
   return { ok: true, role: self.role, members: group.members.map((m) => m.username), groupVersion: group.version }
-}
-
-/** 'Chat' for 1:1 conversations, 'GroupChat' for groups: the CMD's chatType must agree with its id. */
-export function chatTypeOf(conversationId: string): 'Chat' | 'GroupChat' {
-  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
 }
 
 function notMember(): Access {

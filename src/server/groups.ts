@@ -7,7 +7,7 @@
 import { logger } from '../shared/log'
 import type { GroupFrame, GroupMember, GroupOp } from '../shared/protocol'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
-import { STALE_ROSTER_ATTEMPTS } from './conversations'
+import { onCurrentRoster, STALE } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
 import { type ChangeOp, planGroupChange } from './group-plan'
 import type { ChatStore } from './store/types'
@@ -15,9 +15,9 @@ import type { ChatStore } from './store/types'
 const log = logger('server.groups')
 
 export async function handleGroupFrame(ctx: ChatContext, actor: Actor, frame: GroupFrame): Promise<Reply> {
-  return frame.op.kind === 'create'
-    ? createGroup(ctx, actor, frame.id, frame.op)
-    : changeGroup(ctx, actor, frame.id, frame.op)
+  const { op } = frame
+  if (op.kind === 'create') return createGroup(ctx, actor, frame.id, op)
+  return onCurrentRoster(op.conversationId, 'change not applied', () => changeGroup(ctx, actor, frame.id, op))
 }
 
 async function createGroup(
@@ -53,7 +53,7 @@ async function createGroup(
   }
 }
 
-async function changeGroup(ctx: ChatContext, actor: Actor, opId: string, op: ChangeOp, attempt = 1): Promise<Reply> {
+async function changeGroup(ctx: ChatContext, actor: Actor, opId: string, op: ChangeOp): Promise<Reply | typeof STALE> {
   const { conversationId } = op
   // a retry is answered as the first time, even when the op took the actor out of the group
   const previous = await ctx.store.findGroupEvent(opId)
@@ -98,8 +98,8 @@ async function changeGroup(ctx: ChatContext, actor: Actor, opId: string, op: Cha
     case 'id-conflict':
       return errorFrame('ID_CONFLICT', 'this op id is already used', opId)
     case 'stale':
-      if (attempt < STALE_ROSTER_ATTEMPTS) return changeGroup(ctx, actor, opId, op, attempt + 1)
-      throw new Error(`group ${conversationId} kept changing; change not applied`)
+      // the group changed since it was read: plan again on the new roster
+      return STALE
   }
 }
 

@@ -2,12 +2,16 @@
 import { logger } from '../shared/log'
 import { type SendFrame, USERNAME_RE } from '../shared/protocol'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
-import { accessConversation, STALE_ROSTER_ATTEMPTS } from './conversations'
+import { accessConversation, onCurrentRoster, STALE } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
 
 const log = logger('server.messaging')
 
-export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame, attempt = 1): Promise<Reply> {
+export function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFrame): Promise<Reply> {
+  return onCurrentRoster(frame.conversationId, 'send not stored', () => trySend(ctx, actor, frame))
+}
+
+async function trySend(ctx: ChatContext, actor: Actor, frame: SendFrame): Promise<Reply | typeof STALE> {
   const access = await accessConversation(ctx.store, frame.conversationId, actor.username)
   if (!access.ok) return errorFrame(access.code, access.message, frame.id)
   const result = await ctx.store.appendMessage({
@@ -24,8 +28,7 @@ export async function sendMessage(ctx: ChatContext, actor: Actor, frame: SendFra
   switch (result.kind) {
     case 'stale':
       // the group changed between reading its roster and writing: the new roster decides
-      if (attempt < STALE_ROSTER_ATTEMPTS) return sendMessage(ctx, actor, frame, attempt + 1)
-      throw new Error(`group ${frame.conversationId} kept changing; send not stored`)
+      return STALE
     case 'appended':
       await publishDeliveries(ctx.bus, result.deliveries, actor.username)
       return ackFrame(frame.id, result.ts)

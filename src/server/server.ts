@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { logger } from '../shared/log'
 import { MAX_FRAME_BYTES } from '../shared/protocol'
-import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../shared/recall'
+import { DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS, DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../shared/withdraw-rules'
 import { type AccountLimits, Accounts, DEFAULT_ACCOUNT_LIMITS } from './accounts'
 import { MemoryBus } from './bus/memory-bus'
 import type { Bus } from './bus/types'
@@ -91,8 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     bus,
     now,
-    recallWindowSeconds: options.recallWindowSeconds ?? DEFAULT_RECALL_WINDOW_SECONDS,
-    adminRecallWindowSeconds: options.adminRecallWindowSeconds ?? DEFAULT_ADMIN_RECALL_WINDOW_SECONDS,
+    recallWindowSeconds: options.recallWindowSeconds ?? DEFAULT_WITHDRAW_WINDOW_SECONDS,
+    adminRecallWindowSeconds: options.adminRecallWindowSeconds ?? DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS,
   }
   const connectionConfig: ConnectionConfig = {
     helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,

@@ -5,16 +5,21 @@
  * one transaction; everything else answers with a code and changes nothing.
  */
 import { logger } from '../shared/log'
-import type { CmdFrame } from '../shared/protocol'
-import { decideWithdraw, type Role, type WithdrawDecision } from '../shared/recall'
+import { chatTypeOf, type CmdFrame } from '../shared/protocol'
+import type { Role } from '../shared/group-rules'
+import { decideWithdraw, type WithdrawDecision } from '../shared/withdraw-rules'
 import { type Actor, type ChatContext, publishDeliveries } from './context'
-import { accessConversation, chatTypeOf, STALE_ROSTER_ATTEMPTS } from './conversations'
+import { accessConversation, onCurrentRoster, STALE } from './conversations'
 import { ackFrame, errorFrame, type Reply } from './frames'
 import type { TombstoneRecord } from './store/types'
 
 const log = logger('server.withdraw')
 
-export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: CmdFrame, attempt = 1): Promise<Reply> {
+export function withdrawMessage(ctx: ChatContext, actor: Actor, frame: CmdFrame): Promise<Reply> {
+  return onCurrentRoster(frame.conversationId, 'withdraw not applied', () => tryWithdraw(ctx, actor, frame))
+}
+
+async function tryWithdraw(ctx: ChatContext, actor: Actor, frame: CmdFrame): Promise<Reply | typeof STALE> {
   const { id: cmdId, conversationId } = frame
   const { msgId } = frame.ext
   const expectedChatType = chatTypeOf(conversationId)
@@ -52,8 +57,7 @@ export async function withdrawMessage(ctx: ChatContext, actor: Actor, frame: Cmd
   switch (result.kind) {
     case 'stale':
       // a role or the roster changed since it was read: decide again on the new one
-      if (attempt < STALE_ROSTER_ATTEMPTS) return withdrawMessage(ctx, actor, frame, attempt + 1)
-      throw new Error(`group ${conversationId} kept changing; withdraw not applied`)
+      return STALE
     case 'refused':
       log.info({ conversationId, msgId, actor: actor.username, code: result.decision.code }, 'withdraw refused')
       return refusal(result.decision, cmdId)

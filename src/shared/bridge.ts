@@ -11,7 +11,7 @@
  */
 import { z } from 'zod'
 import { ConversationId, GroupConversationId, GroupRole, Id, MAX_GROUP_MEMBERS, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, wellFormed } from './protocol'
-import type { Role } from './recall'
+import type { Role } from './group-rules'
 
 // ---------------------------------------------------------------- results and errors
 
@@ -222,6 +222,30 @@ export interface SessionView {
 
 export type WithdrawOutcome = 'withdrawn' | 'cancelled' | 'queued'
 
+/**
+ * How far a catch-up with the server is. The server does not say how many events wait for
+ * this device, so progress is told in events applied and in how far (in server time) they
+ * reach towards the moment this connection began.
+ */
+export interface SyncProgress {
+  /** Events applied since this catch-up began. */
+  applied: number
+  /** Server time of the first and of the newest event applied so far (ms). */
+  from: number
+  upTo: number
+  /** Server time when this connection began: the catch-up is about what happened before it. */
+  until: number
+  /** The catch-up is over (the last progress event of this catch-up). */
+  done: boolean
+}
+
+/** How far from `from` to `until` a catch-up reached, 0-1 (1 once done). */
+export function syncFraction(p: SyncProgress): number {
+  if (p.done) return 1
+  const span = p.until - p.from
+  return span <= 0 ? 0 : Math.min(1, Math.max(0, (p.upTo - p.from) / span))
+}
+
 // ---------------------------------------------------------------- invoke calls
 
 const Empty = z.object({}).strict()
@@ -362,38 +386,49 @@ export type InvokeResult<K extends InvokeName> = (typeof invokes)[K]['result']
 
 // ---------------------------------------------------------------- main → renderer events
 
-export interface BridgeEvents {
-  'connection:changed': { state: ConnectionState; detail: string | null }
-  'session:changed': { user: string | null }
-  'conversation:changed': { conversation: ConversationView }
-  'message:added': { message: MessageView }
-  'message:updated': { message: MessageView }
+/**
+ * Every main → renderer event, declared once like `invokes`: the name is the IPC channel
+ * (and the browser-mode frame's `name`), the phantom value its payload type. Names, the
+ * payload map and the discriminated union below are all derived from this table, so an
+ * event declared here is known to the preload, the web bridge and every handler.
+ */
+export const events = {
+  'connection:changed': returns<{ state: ConnectionState; detail: string | null }>(),
+  'session:changed': returns<{ user: string | null }>(),
+  'conversation:changed': returns<{ conversation: ConversationView }>(),
+  'message:added': returns<{ message: MessageView }>(),
+  'message:updated': returns<{ message: MessageView }>(),
   /** The message is gone; `notice` takes its place in the timeline. */
-  'message:withdrawn': { conversationId: string; messageId: string; notice: MessageView }
+  'message:withdrawn': returns<{ conversationId: string; messageId: string; notice: MessageView }>(),
   /** A queued withdraw was refused by the server once it could be sent. */
-  'message:withdraw-failed': { messageId: string; error: BridgeError }
+  'message:withdraw-failed': returns<{ messageId: string; error: BridgeError }>(),
   /** A group's members or roles changed (its notice comes as `message:added`). */
-  'group:changed': { group: GroupView }
-  'settings:changed': { settings: Settings }
+  'group:changed': returns<{ group: GroupView }>(),
+  'settings:changed': returns<{ settings: Settings }>(),
+  /**
+   * Catching up with the server after being away: `applied` of the `total` events the
+   * server holds for this device so far. Sent while a long catch-up runs and once when it
+   * is done (`applied === total`), so the UI can show how far it is.
+   */
+  'sync:progress': returns<SyncProgress>(),
   /** From the desktop host: a notification (or the tray) asks to show this conversation. */
-  'ui:open-conversation': { conversationId: string; messageId: string | null }
+  'ui:open-conversation': returns<{ conversationId: string; messageId: string | null }>(),
   /** From the desktop host: a menu item or its shortcut was used. */
-  'ui:menu-command': { command: MenuCommand }
-}
+  'ui:menu-command': returns<{ command: MenuCommand }>(),
+} as const
+
+export type BridgeEvents = { -readonly [E in keyof typeof events]: (typeof events)[E] }
 export type EventName = keyof BridgeEvents
-export const eventNames: readonly EventName[] = [
-  'connection:changed',
-  'session:changed',
-  'conversation:changed',
-  'message:added',
-  'message:updated',
-  'message:withdrawn',
-  'message:withdraw-failed',
-  'group:changed',
-  'settings:changed',
-  'ui:open-conversation',
-  'ui:menu-command',
-]
+export const eventNames = Object.keys(events) as readonly EventName[]
+
+/** One event as a value, a discriminated union on `name`: a `switch` narrows the payload. */
+export type BridgeEvent = { [E in EventName]: { name: E; payload: BridgeEvents[E] } }[EventName]
+
+/** The `(name, payload)` an EmitEvent receives, as one BridgeEvent. */
+export function bridgeEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): BridgeEvent {
+  // TypeScript does not tie a generic name to its payload inside a union; the signature does.
+  return { name, payload } as BridgeEvent
+}
 
 // ---------------------------------------------------------------- the two sides
 
@@ -441,8 +476,3 @@ export async function dispatchInvoke(
     return fail('INTERNAL', 'something went wrong in Parley; the error was logged')
   }
 }
-
-/** Channel → invoke name, for hosts that receive channels on the wire. */
-export const invokeByChannel: ReadonlyMap<string, InvokeName> = new Map(
-  invokeNames.map((n) => [invokes[n].channel, n]),
-)

@@ -1,6 +1,7 @@
 /**
- * Who may change a group, and how. Pure: the server enforces these rules, and the UI
- * uses the same ones to offer only the actions that will work.
+ * Group roles, and who may change a group and how. Pure: the server enforces these rules,
+ * and the UI uses the same ones to offer only the actions that will work. Withdraw rules
+ * (src/shared/withdraw-rules.ts) build on the same roles.
  *
  * - The creator is the owner; a group has exactly one owner.
  * - Owners and admins add members (as plain members).
@@ -10,8 +11,12 @@
  * - Anyone leaves, except the owner while others remain: the owner hands ownership over
  *   first (the last member, owner or not, may leave; the group then has no members).
  */
-import type { Role } from './recall'
 
+/** Every role a member can hold. 1:1 conversations have two plain members. */
+export const ROLES = ['owner', 'admin', 'member'] as const
+export type Role = (typeof ROLES)[number]
+
+/** Owners and admins moderate a group: they add members and may withdraw anyone's message. */
 export const isModerator = (role: Role | null): boolean => role === 'owner' || role === 'admin'
 
 export function mayAddMembers(actorRole: Role | null): boolean {

@@ -4,7 +4,7 @@
  * incoming messages raise one, what it says, and which ones a withdraw or a read closes.
  * Pure: the hosts bring the platform's notification object and their focus state.
  */
-import type { BridgeEvents, ConversationView, EventName, MessageView } from './bridge'
+import type { BridgeEvent, ConversationView, MessageView } from './bridge'
 
 /** Messages older than this when they arrive (a long offline catch-up, a new device's history) raise none. */
 export const NOTIFY_MAX_AGE_MS = 5 * 60_000
@@ -97,21 +97,21 @@ export class NotificationBook<N extends Closable> {
    * Closes what a bridge event makes stale: a withdrawn message's notification, a read
    * conversation's, and all of them when notifications are turned off or the user signs out.
    */
-  closeFor<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
-    switch (name) {
+  closeFor(event: BridgeEvent): void {
+    switch (event.name) {
       case 'message:withdrawn':
-        this.withdraw((payload as BridgeEvents['message:withdrawn']).messageId)
+        this.withdraw(event.payload.messageId)
         return
       case 'conversation:changed': {
-        const { conversation } = payload as BridgeEvents['conversation:changed']
+        const { conversation } = event.payload
         if (conversation.unread === 0) this.closeConversation(conversation.id)
         return
       }
       case 'settings:changed':
-        if (!(payload as BridgeEvents['settings:changed']).settings.notifications) this.closeAll()
+        if (!event.payload.settings.notifications) this.closeAll()
         return
       case 'session:changed':
-        if ((payload as BridgeEvents['session:changed']).user === null) this.closeAll()
+        if (event.payload.user === null) this.closeAll()
         return
       default:
     }

@@ -7,6 +7,7 @@
  * could be read. `docs/protocol.md` is the prose version of this file.
  */
 import { z } from 'zod'
+import { ROLES } from './group-rules'
 
 export const PROTOCOL_VERSION = 1
 
@@ -22,6 +23,10 @@ export const Id = z.string().regex(UUID_RE, 'expected a lowercase UUID')
 
 export const USERNAME_RE = /^[a-z0-9_]{3,32}$/
 export const Username = z.string().regex(USERNAME_RE, 'usernames are 3-32 characters: a-z, 0-9, _')
+/** Usernames are lowercase on the wire; people type them any way they like (compared lowercased and trimmed). */
+export function normalizeUsername(raw: string): string {
+  return raw.trim().toLowerCase()
+}
 export const Password = z.string().min(8, 'passwords have at least 8 characters').max(256)
 
 /**
@@ -72,7 +77,7 @@ export function isGroupConversationId(conversationId: string): boolean {
   return GROUP_ID_RE.test(conversationId)
 }
 
-export const GroupRole = z.enum(['owner', 'admin', 'member'])
+export const GroupRole = z.enum(ROLES)
 export const GroupName = z
   .string()
   .overwrite(wellFormed)
@@ -90,6 +95,11 @@ export const GroupRoster = z.object({
 export type GroupRoster = z.infer<typeof GroupRoster>
 export const ChatType = z.enum(['Chat', 'GroupChat'])
 export type ChatType = z.infer<typeof ChatType>
+
+/** 'Chat' for 1:1 conversations, 'GroupChat' for groups: a CMD's chatType must agree with its conversation id. */
+export function chatTypeOf(conversationId: string): ChatType {
+  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
+}
 
 /** The seed protocol's withdraw action. */
 export const REVOKE_FLAG = 'REVOKE_FLAG'

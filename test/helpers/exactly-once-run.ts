@@ -20,7 +20,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 import { expect } from 'vitest'
 import { directConversationId } from '../../src/shared/protocol'
 import { ClientProcess, type RecordedEvent } from './client-process'
@@ -140,6 +140,13 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     problem(text)
   }
   const background = new Set<Promise<void>>()
+  /** Bridge calls still waiting for their answer. */
+  const calls = new Set<Promise<unknown>>()
+  const inFlight = <T>(call: Promise<T>): Promise<T> => {
+    calls.add(call)
+    void call.finally(() => calls.delete(call))
+    return call
+  }
   const spawnTask = (task: () => Promise<void>) => {
     const p = task().catch((err: unknown) => problem(`task failed: ${(err as Error).stack ?? String(err)}`))
     background.add(p)
@@ -168,8 +175,7 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
 
   for (const p of people) {
     await p.proc.start()
-    const signed = await p.proc.call('signUp', { username: p.name, password: 'fault-run-password' })
-    if (!signed?.ok) throw new Error(`sign-up of ${p.name} failed: ${JSON.stringify(signed)}`)
+    await signUp(p)
     watchEvents(p)
   }
   for (const p of people) {
@@ -186,24 +192,17 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
       if (!p.proc.running || p.busy || backlogOf(p) >= (opts.backlog ?? 40)) continue
       void send(p)
       progressed = true
-      if (rng.chance(withdrawShare * 1.05)) withdrawOne(p)
+      if (rng.chance(withdrawShare * 1.05)) void withdrawOne(p)
     }
     await new Promise((r) => setTimeout(r, progressed ? 15 : 50))
   }
   for (const f of faults) runFault(f.kind)
-  // top up withdraws to the target, from whoever is up (calls cut by a kill may turn out not to have happened)
-  while (report.withdraws < opts.withdraws) {
-    const p = people.find((x) => x.proc.running && !x.busy && candidates(x).length > 0)
-    if (!p || report.withdraws + pendingWithdrawCalls() >= opts.withdraws) {
-      await new Promise((r) => setTimeout(r, 100))
-      continue
-    }
-    withdrawOne(p)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  while (background.size > 0) await Promise.all([...background])
+  // the faults are over: every outage ends, every call gets its answer or dies with its process
+  while (background.size > 0 || calls.size > 0) await Promise.all([...background, ...calls])
   if (!server.running) await server.start()
   for (const p of people) if (!p.proc.running) await restart(p)
+  await decideUnknownWithdraws()
+  await topUp()
   await settle()
   for (const p of people) await p.proc.stop()
   verifyFinal()
@@ -215,15 +214,27 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
 
   // ---------------------------------------------------------------- actions
 
+  /**
+   * A password hash takes seconds on a loaded machine, longer than the client waits for an
+   * HTTP answer: a sign-up that timed out may still have created the account, so it is
+   * followed by sign-ins until one answers.
+   */
+  async function signUp(p: Participant): Promise<void> {
+    const credentials = { username: p.name, password: 'fault-run-password' }
+    let answer = await p.proc.call('signUp', credentials)
+    for (let attempt = 1; answer?.ok === false && answer.error.code === 'SERVER_UNREACHABLE' && attempt < 10; attempt++) {
+      answer = await p.proc.call('signIn', credentials)
+    }
+    if (!answer?.ok) throw new Error(`sign-up of ${p.name} failed: ${JSON.stringify(answer)}`)
+  }
+
   function backlogOf(p: Participant): number {
     let n = 0
     for (const t of sendOrder.get(p.name)!.slice(-200)) if (t.status !== 'never' && !isConfirmed(t) && t.withdraw === 'none') n++
     return n
   }
 
-  async function send(p: Participant): Promise<void> {
-    const others = people.filter((q) => q !== p)
-    const peer = rng.pick(others)
+  async function send(p: Participant, peer = rng.pick(people.filter((q) => q !== p))): Promise<Tracked> {
     const token = `t${tracked.length.toString(36)}x${rng.int(0, 1e9).toString(36)}`
     const t: Tracked = {
       token,
@@ -242,23 +253,24 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     recorder.track(token, [p.name, peer.name])
     recorder.note(token, p.name, `sendMessage to ${peer.name} (life ${p.proc.life})`)
     const text = `${token} ${rng.pick(UNICODE_SAMPLES)} ${'·'.repeat(rng.int(0, 40))}`
-    const result = await p.proc.call('sendMessage', { conversationId: t.conversationId, text })
+    const result = await inFlight(p.proc.call('sendMessage', { conversationId: t.conversationId, text }))
     if (result === null) {
       recorder.note(token, p.name, 'sendMessage: no answer (the process died)')
       t.status = 'unknown'
       report.unknownOutcomes++
-      return
+      return t
     }
     if (!result.ok) {
       recorder.note(token, p.name, `sendMessage refused: ${result.error.code}`)
       problem(`send by ${p.name} refused: ${result.error.code} ${result.error.message}`)
       t.status = 'never'
       report.messages--
-      return
+      return t
     }
     identify(t, result.value.id)
     recorder.note(token, p.name, `sendMessage answered: ${result.value.id} ${result.value.state}`)
     t.status = 'stored'
+    return t
   }
 
   function identify(t: Tracked, id: string): void {
@@ -274,36 +286,30 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
       .filter((t) => t.status === 'stored' && t.withdraw === 'none')
   }
 
-  function pendingWithdrawCalls(): number {
-    return tracked.filter((t) => t.withdraw === 'pending').length
-  }
-
-  function withdrawOne(p: Participant): boolean {
+  /** Withdraws one of `p`'s recent messages; resolves with the answer. */
+  async function withdrawOne(p: Participant): Promise<void> {
     const options = candidates(p)
-    if (options.length === 0) return false
+    if (options.length === 0) return
     const t = rng.pick(options)
     t.withdraw = 'pending'
     recorder.note(t.token, p.name, `withdrawMessage (life ${p.proc.life})`)
-    void (async () => {
-      const result = await p.proc.call('withdrawMessage', { messageId: t.id! })
-      if (result === null) {
-        recorder.note(t.token, p.name, 'withdrawMessage: no answer (the process died)')
-        t.withdraw = 'unknown'
-        report.unknownOutcomes++
-        return
-      }
-      if (!result.ok) {
-        recorder.note(t.token, p.name, `withdrawMessage refused: ${result.error.code}`)
-        problem(`withdraw of ${t.id} by ${p.name} refused: ${result.error.code} ${result.error.message}`)
-        t.withdraw = 'none'
-        return
-      }
-      recorder.note(t.token, p.name, `withdrawMessage answered: ${result.value.outcome}`)
-      t.withdraw = 'done'
-      report.withdraws++
-      if (result.value.outcome === 'withdrawn') t.withdrawAckedAt = now()
-    })()
-    return true
+    const result = await inFlight(p.proc.call('withdrawMessage', { messageId: t.id! }))
+    if (result === null) {
+      recorder.note(t.token, p.name, 'withdrawMessage: no answer (the process died)')
+      t.withdraw = 'unknown'
+      report.unknownOutcomes++
+      return
+    }
+    if (!result.ok) {
+      recorder.note(t.token, p.name, `withdrawMessage refused: ${result.error.code}`)
+      problem(`withdraw of ${t.id} by ${p.name} refused: ${result.error.code} ${result.error.message}`)
+      t.withdraw = 'none'
+      return
+    }
+    recorder.note(t.token, p.name, `withdrawMessage answered: ${result.value.outcome}`)
+    t.withdraw = 'done'
+    report.withdraws++
+    if (result.value.outcome === 'withdrawn') t.withdrawAckedAt = now()
   }
 
   function schedule(): Array<{ at: number; kind: 'server' | 'client' | 'drop' }> {
@@ -369,7 +375,67 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   async function restart(p: Participant): Promise<void> {
     await p.proc.start(server.url)
     recorder.fault(p.name, `restarted (life ${p.proc.life})`)
-    decideUnknowns(p)
+    await decideUnknownSends(p)
+  }
+
+  /**
+   * Withdraws whose answer died with the process, decided once nothing is in flight any more
+   * and the sender's device has caught up with the server: the command may have left the
+   * device before the device recorded it (services/withdraw-sender.ts writes the frame first),
+   * so right after a restart the device's disk can still show a message the server already
+   * withdrew, until the relayed command from the user's own log arrives. What the user sees
+   * once caught up is the outcome: a notice (or a command still queued, which goes on the
+   * next connect) means it happened; the message as text means it did not.
+   */
+  async function decideUnknownWithdraws(): Promise<void> {
+    for (const p of people) {
+      const unknown = sendOrder.get(p.name)!.filter((t) => t.withdraw === 'unknown')
+      if (unknown.length === 0) continue
+      await catchUp(p)
+      await readDbWhenFree(p, (db) => {
+        const kindOf = db.prepare('SELECT kind FROM messages WHERE id = ?').pluck()
+        const queuedCmd = db.prepare("SELECT 1 FROM outbox WHERE kind = 'cmd' AND message_id = ?").pluck()
+        for (const t of unknown) {
+          const kind = kindOf.get(t.id) as string | undefined
+          const queued = queuedCmd.get(t.id) !== undefined
+          recorder.note(t.token, 'harness', `unknown withdraw decided from ${p.name}'s caught-up database: ${kind ?? 'no row'}, command queued ${queued}`)
+          if (kind === 'notice' || queued) {
+            t.withdraw = 'done'
+            report.withdraws++
+          } else {
+            t.withdraw = 'none'
+            if (kind !== 'text') problem(`${p.name}: its own ${t.id} (${t.token}) is neither a message nor a notice`)
+          }
+        }
+      })
+    }
+  }
+
+  /**
+   * Until `p`'s device has applied everything its log held before now: a message sent to it
+   * now is appended to its log after all of that, and the device applies its log in order.
+   */
+  async function catchUp(p: Participant): Promise<void> {
+    const barrier = await send(rng.pick(people.filter((q) => q !== p)), p)
+    const deadline = now() + RESYNC_TIMEOUT_MS
+    while (now() < deadline) {
+      if (barrier.id !== null && readDb(p, (db) => db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck().get(barrier.id))) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    problem(`${p.name} did not catch up with the server: ${barrier.token} never arrived`)
+  }
+
+  /**
+   * The volume floors, counted once every unknown outcome is decided (a send cut by a kill
+   * may turn out never to have been stored): no faults any more, so every call is answered.
+   */
+  async function topUp(): Promise<void> {
+    while (report.messages < opts.messages) await send(rng.pick(people))
+    while (report.withdraws < opts.withdraws) {
+      const p = people.find((x) => candidates(x).length > 0)
+      if (p) await withdrawOne(p)
+      else await send(rng.pick(people))
+    }
   }
 
   // ---------------------------------------------------------------- what a kill left behind
@@ -391,9 +457,12 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     }
   }
 
-  /** Sends and withdraws whose answer died with the process: the database says whether they happened. */
-  function decideUnknowns(p: Participant): void {
-    readDb(p, (db) => {
+  /**
+   * Sends whose answer died with the process: the database says whether they happened (a
+   * message is committed with its outbox row before anything leaves the device).
+   */
+  async function decideUnknownSends(p: Participant): Promise<void> {
+    await readDbWhenFree(p, (db) => {
       const byText = db.prepare("SELECT id FROM messages WHERE sender = ? AND kind = 'text' AND text LIKE ? || ' %'").pluck()
       for (const t of sendOrder.get(p.name)!) {
         if (t.status !== 'unknown') continue
@@ -413,20 +482,6 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
         recorder.note(t.token, 'harness', `unknown send decided: stored as ${t.id}, state ${String(state)}`)
         if (state === 'sent' || state === 'delivered') confirmedIds.add(t.id!)
       }
-      const isNotice = db.prepare("SELECT 1 FROM messages WHERE id = ? AND kind = 'notice'").pluck()
-      const queuedCmd = db.prepare("SELECT 1 FROM outbox WHERE kind = 'cmd' AND message_id = ?").pluck()
-      for (const t of sendOrder.get(p.name)!) {
-        if (t.withdraw !== 'unknown') continue
-        const notice = !!isNotice.get(t.id)
-        const queued = !!queuedCmd.get(t.id)
-        recorder.note(t.token, 'harness', `unknown withdraw decided from ${p.name}'s database: notice ${notice}, queued command ${queued}, on the server ${serverWithdrew(t.id!)}`)
-        if (notice || queued) {
-          t.withdraw = 'done'
-          report.withdraws++
-        } else {
-          t.withdraw = 'none'
-        }
-      }
     })
   }
 
@@ -445,10 +500,14 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
         snapshot.notices.clear()
         return expected.filter((t) => has.get(t.id) === undefined)
       })
-      if (missing === null || missing.length === 0) return
+      // null: the database was busy for a moment (a checkpoint); read again
+      if (missing !== null && missing.length === 0) return
       if (now() > deadline) {
-        report.lost += missing.length
-        problem(`${p.name}: after its restart ${missing.length} acknowledged messages never came back, e.g. ${missing[0]!.id}`)
+        if (missing === null) problem(`${p.name}: its database stayed busy after its restart`)
+        else {
+          report.lost += missing.length
+          problem(`${p.name}: after its restart ${missing.length} acknowledged messages never came back, e.g. ${missing[0]!.id}`)
+        }
         return
       }
       await new Promise((r) => setTimeout(r, 250))
@@ -493,19 +552,6 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
       case 'message:withdraw-failed':
         recorder.note((e as RecordedEvent<'message:withdraw-failed'>).payload.messageId, p.name, `${e.name} ${life}`)
         return
-    }
-  }
-
-  /** The server's own record, read from its database: did a withdraw of this message take effect? */
-  function serverWithdrew(msgId: string): boolean | 'unknown' {
-    let db: BetterSqlite3.Database | null = null
-    try {
-      db = new BetterSqlite3(path.join(server.dataDir, 'server.db'), { readonly: true, fileMustExist: true })
-      return db.prepare('SELECT 1 FROM tombstones WHERE msg_id = ?').pluck().get(msgId) !== undefined
-    } catch {
-      return 'unknown'
-    } finally {
-      db?.close()
     }
   }
 
@@ -618,6 +664,16 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
 
   function readDb<T>(p: Participant, read: (db: BetterSqlite3.Database) => T, opts: { writable?: boolean } = {}): T | null {
     return readProfileDb(p.proc.profileDir, read, opts)
+  }
+
+  /** `readDb`, read again while the database is busy for a moment (a checkpoint): a decision must not be skipped. */
+  async function readDbWhenFree<T>(p: Participant, read: (db: BetterSqlite3.Database) => T): Promise<T> {
+    for (;;) {
+      let value: { v: T } | null = null
+      readDb(p, (db) => (value = { v: read(db) }))
+      if (value !== null) return (value as { v: T }).v
+      await new Promise((r) => setTimeout(r, 50))
+    }
   }
 }
 

@@ -81,7 +81,9 @@ export class FlightRecorder {
   /** The tracked messages a set of problem texts names, by id or by key. */
   named(problems: readonly string[]): string[] {
     const keys = new Set<string>()
-    for (const text of problems) {
+    for (const problem of problems) {
+      // the first line: a problem may carry a process's log tail, full of unrelated ids
+      const text = problem.split('\n')[0]!
       for (const id of text.match(UUID_RE) ?? []) {
         const key = this.byId.get(id)
         if (key) keys.add(key)
@@ -93,8 +95,8 @@ export class FlightRecorder {
 
   /**
    * The story of each named message: its own steps, the faults of its parties and the
-   * server around them, and every log line that names its id, merged in time order.
-   * Written to `record.md` in the recorder's directory; returns that path.
+   * server around them, and every log line that names its id, merged in time order; then
+   * every fault of the run. Written to `record.md` in the recorder's directory; returns that path.
    */
   explain(keys: readonly string[]): string {
     const out: string[] = ['# Flight record', '']
@@ -134,6 +136,8 @@ export class FlightRecorder {
       for (const r of rows) out.push(`- ${new Date(r.at).toISOString()} ${r.by}: ${r.what}`)
       out.push('')
     }
+    out.push('## Every fault and restart', '')
+    for (const f of this.faults) out.push(`- ${new Date(f.at).toISOString()} ${f.by}: ${f.what}`)
     const file = path.join(this.dir, 'record.md')
     writeFileSync(file, `${out.join('\n')}\n`)
     return file

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { MessageView } from '../../src/shared/bridge'
 import { newId } from '../../src/shared/ids'
 import type { CmdEvent, ServerFrame } from '../../src/shared/protocol'
-import { getCursor } from '../../src/main/core/db/queries/meta'
+import { getCursor, getSession } from '../../src/main/core/db/queries/meta'
 import {
   connectionState,
   ok,
@@ -22,6 +22,8 @@ import {
   type TestClient,
   type TwoClients,
 } from '../helpers/client'
+import { startHoldProxy } from '../helpers/hold-proxy'
+import { ProtocolDevice } from '../helpers/protocol-device'
 import type { ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker, traceOf } from '../helpers/trace'
 import { waitFor } from '../helpers/wait'
@@ -121,6 +123,74 @@ describe('withdraw against the real server', () => {
     expect(w.notice).toMatchObject({ mine: true, notice: { actor: names.alice, canReEdit: false } })
     expect(storedMessage(laptop.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
     expect(await laptop.h.reEdit({ messageId: m.id })).toMatchObject({ ok: false, error: { code: 'REEDIT_EXPIRED' } })
+  })
+
+  it('a withdraw that left the device but was never recorded there (the app died in between) still takes effect on it', async () => {
+    // Online, the command goes out before its outbox row is committed (withdraw-sender.ts),
+    // so a crash in between leaves the server's withdraw unknown to the device's disk.
+    const secret = marker()
+    const m = await deliver(`withdrawn by a command nobody recorded ${secret}`)
+    await acked(alice, m.id)
+    const { token } = readProfile(alice.profileDir, (db) => getSession(db))!
+    await alice.close()
+    // What the device wrote to its socket just before it died, from the same session and device.
+    const device = await ProtocolDevice.connect(server.url, token)
+    const cmd = { type: 'cmd', id: newId(), conversationId: conv, chatType: 'Chat', action: 'REVOKE_FLAG', ext: { msgId: m.id } }
+    expect(await device!.request(cmd)).toMatchObject({ type: 'ack', id: cmd.id })
+    device!.terminate()
+    await bob.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
+
+    // The window: the device's own disk still shows the message, with nothing queued.
+    expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'text' })
+    expect(outboxSize(alice.profileDir)).toBe(0)
+
+    // It heals as it catches up: the relayed command, from the user's own log, removes it.
+    alice = await alice.restart()
+    const w = await alice.waitForEvent('message:withdrawn', (e) => e.messageId === m.id, { timeoutMs: RECONNECT_TIMEOUT_MS })
+    expect(w.notice).toMatchObject({ mine: true, notice: { actor: names.alice } })
+    expect(storedMessage(alice.profileDir, m.id)).toMatchObject({ kind: 'notice', text: null })
+    expect(ok(await alice.h.withdrawMessage({ messageId: m.id }))).toEqual({ outcome: 'withdrawn' })
+    await expectNoTrace(alice.profileDir, secret)
+  })
+
+  it('a withdraw while the send is still on its way on a dropped connection: the command never overtakes it', async () => {
+    // Found by the exactly-once fault run: the send's frame was still on the old
+    // connection's path when the device reconnected and sent only the withdraw; the server
+    // answered NOT_FOUND, the device cancelled the message, and the late send then stored it
+    // and delivered it to the recipient — withdrawn on one screen, there on the other.
+    const laptop = await signedInClient(server.url, names.alice)
+    extra.push(laptop)
+    const { token: laptopToken } = readProfile(laptop.profileDir, (db) => getSession(db))!
+    await laptop.close()
+    const proxy = await startHoldProxy(server.url)
+    try {
+      const phone = await signedInClient(proxy.url, names.alice)
+      extra.push(phone)
+      const secret = marker()
+      const text = `held back ${secret}`
+      proxy.holdCurrent()
+      const m = ok(await phone.h.sendMessage({ conversationId: conv, text }))
+      phone.core.testing.connection.restart('test: the network path changed')
+      // while it is offline: the command is queued behind whatever the outbox still holds
+      ok(await phone.h.withdrawMessage({ messageId: m.id }))
+      await waitOnline(phone)
+      await waitFor(() => outboxSize(phone.profileDir) === 0, { what: 'the outbox sent and answered' })
+      expect(storedMessage(phone.profileDir, m.id)).toMatchObject({ kind: 'notice' })
+
+      // The old copy of the send reaches the server only now. Here it comes through another
+      // device of the same account (the old connection was replaced when the phone came
+      // back): the server judges a send by its id, author and conversation, whatever carries it.
+      const late = (await ProtocolDevice.connect(server.url, laptopToken))!
+      expect(await late.request({ type: 'send', id: m.id, conversationId: conv, text })).toMatchObject({ type: 'error', code: 'WITHDRAWN' })
+      late.terminate()
+
+      const barrier = ok(await phone.h.sendMessage({ conversationId: conv, text: 'after the late copy' }))
+      await bob.waitForEvent('message:added', (e) => e.message.id === barrier.id)
+      expect(storedMessage(bob.profileDir, m.id)?.kind ?? 'never arrived').not.toBe('text')
+      await expectNoTrace(bob.profileDir, secret)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('withdraw before message: the receiver never shows the message', async () => {

@@ -4,29 +4,32 @@
  * handlers the renderer calls.
  */
 import type { Database } from 'better-sqlite3'
-import type { BridgeEvents, BridgeHandlers, EmitEvent, EventName } from '../../shared/bridge'
+import type { BridgeHandlers, EmitEvent } from '../../shared/bridge'
 import { logger } from '../../shared/log'
 import type { ClientFrame, ServerFrame } from '../../shared/protocol'
+import type { CoreContext } from './context'
+import { settlePendingCheckpoint } from './db/cleanup'
 import { openDatabase } from './db/open'
 import { guardDiskFull } from './errors'
 import { httpAuthClient, type AuthApi } from './net/auth-client'
-import type { BackoffOptions } from './net/backoff'
+import type { BackoffOptions } from '../../shared/backoff'
 import { wsConnectionFactory, type Connection, type ConnectionFactory, type ServerReply } from './net/connection'
-import { settlePendingCheckpoint } from './services/cleanup'
-import type { CoreContext } from './services/context'
+import { PendingRequests } from './net/requests'
 import { ConversationService } from './services/conversations'
 import { GroupService } from './services/groups'
 import { InboundProcessor } from './services/inbound'
 import { Inbox } from './services/inbox'
 import { listMessages } from './services/messages'
 import { OutboxTransmitter } from './services/outbox-transmitter'
-import { ReEditService } from './services/reedit'
 import { searchMessages } from './services/search'
 import { SearchIndexRollover } from './services/search-rollover'
 import { SendingService } from './services/sending'
 import { SessionService } from './services/session'
+import { SyncProgressReporter } from './services/sync-progress'
 import { getSettings, updateSettings } from './services/settings'
-import { WithdrawSender } from './services/withdraw-sender'
+import { plainVault, type TokenVault } from './services/token-vault'
+import { ReEditService } from './withdraw/reedit'
+import { WithdrawSender } from './withdraw/send'
 
 const log = logger('core')
 
@@ -35,6 +38,8 @@ export interface CoreOptions {
   serverUrl: string
   emit: EmitEvent
   nativeBinding?: string
+  /** How the session token is kept in the profile (services/token-vault.ts); plain by default. */
+  tokenVault?: TokenVault
 }
 
 export interface ParleyCore {
@@ -80,14 +85,10 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
   // Nothing reaches the host once it closed the core.
   const emit: EmitEvent = (name, payload) => {
     if (closed) return
-    const notice = name === 'message:withdrawn' ? (payload as BridgeEvents['message:withdrawn']).notice.notice : null
-    if (notice?.type === 'withdrawn' && notice.canReEdit) {
-      reedit.schedule()
-    }
     try {
       opts.emit(name, payload)
     } catch (err) {
-      log.error({ err, event: name as EventName }, 'event listener threw')
+      log.error({ err, event: name }, 'event listener threw')
     }
   }
 
@@ -100,6 +101,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     now,
     serverUrl: opts.serverUrl,
     auth: deps.auth ?? httpAuthClient(opts.serverUrl),
+    vault: opts.tokenVault ?? plainVault,
     connection: link,
     onSignedOut: () => forgetWaiters(),
   })
@@ -109,22 +111,29 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
     now,
     serverNow: () => session.serverNow(),
     me: () => session.me(),
-    recallWindows: () => session.recallWindows(),
+    withdrawWindows: () => session.withdrawWindows(),
+    draftKept: () => reedit.schedule(),
   }
-  const outbox = new OutboxTransmitter(ctx, link)
-  const sending = new SendingService(ctx, link, outbox)
-  const withdraws = new WithdrawSender(ctx, link, () => outbox.retrySoon())
-  const conversations = new ConversationService(ctx, link)
-  const groups = new GroupService(ctx, link)
+  // Every answer the server sends to a frame of ours goes to whoever sent that frame.
+  const requests = new PendingRequests()
+  const outbox = new OutboxTransmitter(ctx, link, requests, {
+    send: (reply): void => sending.onReply(reply),
+    cmd: (reply): unknown => withdraws.onReply(reply),
+  })
+  const sending = new SendingService(ctx, link, requests, outbox)
+  const withdraws = new WithdrawSender(ctx, link, requests, () => outbox.retrySoon())
+  const conversations = new ConversationService(ctx, link, requests)
+  const groups = new GroupService(ctx, link, requests)
+  const syncProgress = new SyncProgressReporter(emit)
   const inbound = new InboundProcessor(ctx, link, (event) => {
     if (event.kind === 'group') groups.onApplied(event.id)
+    syncProgress.onApplied(event)
   })
   const reedit = new ReEditService(ctx)
   const searchRollover = new SearchIndexRollover(ctx)
 
   function forgetWaiters(): void {
-    withdraws.onDisconnect()
-    conversations.onDisconnect()
+    requests.forgetAll()
     groups.onDisconnect()
   }
 
@@ -139,15 +148,14 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
         inbound.handle(frame)
         return
       case 'ack':
-        if (!withdraws.onAck(frame) && !sending.onAck(frame) && !groups.onAck(frame)) log.debug({ id: frame.id }, 'ack for nothing pending')
+      case 'lookup-result':
+        if (!requests.route(frame)) log.debug({ id: frame.id, type: frame.type }, 'answer to nothing pending')
         return
       case 'error':
-        if (!withdraws.onError(frame) && !sending.onError(frame) && !conversations.onError(frame) && !groups.onError(frame)) {
+        // without an id it answers no request: a frame the server could not read at all
+        if (frame.id === undefined || !requests.route({ ...frame, id: frame.id })) {
           log.warn({ id: frame.id, code: frame.code }, 'server error')
         }
-        return
-      case 'lookup-result':
-        conversations.onLookupResult(frame)
         return
       default: {
         const unknown: never = frame
@@ -161,12 +169,14 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       if (state !== 'online') {
         inbox.clear()
         forgetWaiters()
+        syncProgress.finish()
       }
       session.onConnectionState(state, detail)
     },
     onWelcome(frame) {
       for (const l of frameListeners) l(frame)
       session.onWelcome(frame)
+      syncProgress.onConnected(frame.serverTime)
       inbound.onConnected()
       outbox.flush()
     },
@@ -217,7 +227,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       started = true
       reedit.sweep()
       searchRollover.start()
-      session.resume()
+      await session.resume()
     },
     async close() {
       if (closed) return
@@ -227,6 +237,7 @@ export async function openCore(opts: CoreOptions, deps: CoreDeps = {}): Promise<
       inbox.clear()
       inbound.stop()
       forgetWaiters()
+      syncProgress.finish()
       searchRollover.stop()
       await connection.stop()
       // A merge and truncation still waiting to coalesce: withdrawn trigrams must not outlive the app.

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../shared/protocol'
-import { signedInCore, type TestCore } from './testing/harness'
+import { signedInCore } from './testing/harness'
+import { disposedAfterEach } from './testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 describe('a full disk', () => {
   it('is reported as DISK_FULL and nothing is half-written', async () => {

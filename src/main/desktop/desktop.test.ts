@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TRAY_ICON, TRAY_ICON_UNREAD, trayMenuTemplate, trayView, UnreadTray, type TrayPort } from './tray'
-import { debounce, MIN_SIZE, readWindowState, restoredBounds, trackWindowState, writeWindowState, type TrackedWindow } from './window-state'
+import { debounce, MIN_SIZE, minimumSize, readWindowState, restoredBounds, trackWindowState, writeWindowState, type TrackedWindow } from './window-state'
 
 const resources = fileURLToPath(new URL('../../../resources', import.meta.url))
 
@@ -84,6 +84,13 @@ describe('window state', () => {
     expect(restoredBounds({ ...saved, bounds: { ...saved.bounds, x: 2500 } }, [screen])).toEqual({ width: 900, height: 700 })
     expect(restoredBounds({ ...saved, bounds: { ...saved.bounds, width: 10, height: 10 } }, [screen])).toMatchObject(MIN_SIZE)
     expect(restoredBounds(null, [screen])).toEqual({ width: 1100, height: 760 })
+  })
+
+  it('has a minimum size the narrow layout works in, never larger than the displays', () => {
+    expect(minimumSize([screen])).toEqual(MIN_SIZE)
+    expect(MIN_SIZE.width).toBeLessThanOrEqual(400)
+    expect(minimumSize([{ x: 0, y: 0, width: 360, height: 400 }])).toEqual({ width: 360, height: 400 })
+    expect(minimumSize([])).toEqual(MIN_SIZE)
   })
 
   it('saves once after a burst of moves, and at once on flush', async () => {

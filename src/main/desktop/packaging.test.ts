@@ -79,7 +79,7 @@ describe('electron-builder configuration', () => {
     expect(included('out/renderer/index.html', config.files)).toBe(true)
     expect(included('package.json', config.files)).toBe(true)
     expect(included('out/main/index.js.map', config.files)).toBe(false)
-    expect(included('src/main/index.ts', config.files)).toBe(false)
+    expect(included('src/main/electron/index.ts', config.files)).toBe(false)
   })
 
   it('keeps the native database module out of the asar archive and packs its Electron build', () => {

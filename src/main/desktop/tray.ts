@@ -1,7 +1,7 @@
 /**
  * The tray icon: a dot on it while anything is unread, the count in its tooltip, and a
  * menu to open Parley or quit. Some Linux desktops have no tray area; Parley works the
- * same without it. The labels follow the menu's language (src/main/menu.ts).
+ * same without it. The labels follow the menu's language (src/main/desktop/menu.ts).
  */
 import path from 'node:path'
 import type { MenuItemConstructorOptions } from 'electron'

@@ -20,9 +20,23 @@ const WindowState = z.object({ bounds: Bounds, maximized: z.boolean() })
 export type WindowState = z.infer<typeof WindowState>
 
 export const DEFAULT_SIZE = { width: 1100, height: 760 }
-export const MIN_SIZE = { width: 640, height: 480 }
+/**
+ * The smallest window Parley works in: one pane at a time (the renderer collapses the chat
+ * list below its breakpoint), a composer that holds a line of words, a header and a few
+ * messages above it. Smaller displays get their whole work area instead (`minimumSize`).
+ */
+export const MIN_SIZE = { width: 400, height: 480 }
 /** At least this much of the title bar must be on a display for the saved position to count. */
 const MIN_VISIBLE = 64
+
+/** MIN_SIZE, but never more than the largest display's work area can hold. */
+export function minimumSize(workAreas: readonly Bounds[]): { width: number; height: number } {
+  if (workAreas.length === 0) return { ...MIN_SIZE }
+  return {
+    width: Math.min(MIN_SIZE.width, Math.max(...workAreas.map((a) => a.width))),
+    height: Math.min(MIN_SIZE.height, Math.max(...workAreas.map((a) => a.height))),
+  }
+}
 
 export function readWindowState(file: string): WindowState | null {
   try {
@@ -54,9 +68,10 @@ function overlap(a: Bounds, b: Bounds): { width: number; height: number } {
  */
 export function restoredBounds(saved: WindowState | null, workAreas: readonly Bounds[]): Partial<Bounds> & { width: number; height: number } {
   if (!saved) return { ...DEFAULT_SIZE }
+  const min = minimumSize(workAreas)
   const size = {
-    width: Math.max(MIN_SIZE.width, saved.bounds.width),
-    height: Math.max(MIN_SIZE.height, saved.bounds.height),
+    width: Math.max(min.width, saved.bounds.width),
+    height: Math.max(min.height, saved.bounds.height),
   }
   const titleBar: Bounds = { x: saved.bounds.x, y: saved.bounds.y, width: size.width, height: 32 }
   const visible = workAreas.some((area) => {

@@ -10,9 +10,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dispatchInvoke, type EmitEvent } from '../../shared/bridge'
 import { logger } from '../../shared/log'
-import { ArgsError, parseWebArgs } from '../args'
+import { ArgsError, parseWebArgs } from '../common/args'
 import { createCore, type ParleyCore } from '../core/core'
-import { installShutdown } from '../shutdown'
+import { installShutdown } from '../../node/shutdown'
 import { startWebHost, type WebHost } from './host'
 
 const log = logger('web-cli')

@@ -14,8 +14,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { fail, type BridgeEvents, type EventName, type Result } from '../../shared/bridge'
 import { logger } from '../../shared/log'
 import { WEB_BRIDGE_PATH, WebInvokeFrame, type WebHostFrame } from '../../shared/web-bridge'
-import { contentSecurityPolicyHeader } from '../csp'
-import { contentTypeFor, resolveStaticFile } from '../static-files'
+import { contentSecurityPolicyHeader } from '../common/csp'
+import { contentTypeFor, resolveStaticFile } from '../common/static-files'
 
 const log = logger('web-host')
 

@@ -10,7 +10,8 @@
  * increasing even across restarts and within one millisecond.
  */
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
-import type { Role, WithdrawDecision } from '../../shared/recall'
+import type { Role } from '../../shared/group-rules'
+import type { WithdrawDecision } from '../../shared/withdraw-rules'
 
 export interface UserRecord {
   username: string

@@ -1,10 +1,9 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
-import { latestVersion, migrate, schemaVersion, DatabaseTooNewError } from './migrate'
+import { DatabaseTooNewError, latestVersion, migrate, schemaVersion, type Migration } from '../../../node/sqlite/migrate'
 import { migrations as allMigrations } from './migrations'
-import type { Migration } from './migrate'
-import { stmt } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 /** The profile's standing level: every commit waits for the disk unless it runs in `withoutWaitingForDisk`. */
 const WAITING_FOR_DISK = 'FULL'
@@ -12,6 +11,9 @@ const WAITING_FOR_DISK = 'FULL'
 const notWaiting = new WeakMap<Database, number>()
 
 export const DATABASE_FILE = 'parley.db'
+
+/** What a user can do about a profile written by a newer Parley. */
+const UPDATE_PARLEY = 'it was written by a newer Parley. Update Parley (the database was left untouched).'
 
 export interface OpenDatabaseOptions {
   profileDir: string
@@ -37,13 +39,13 @@ export function openDatabase(opts: OpenDatabaseOptions): Database {
   const known = latestVersion(migrations)
   // Decided from the file header before SQLite opens it: a refused database gets no -wal/-shm beside it.
   const stamped = headerUserVersion(file)
-  if (stamped !== null && stamped > known) throw new DatabaseTooNewError(file, stamped, known)
+  if (stamped !== null && stamped > known) throw new DatabaseTooNewError(file, stamped, known, UPDATE_PARLEY)
 
   const db = new BetterSqlite3(file, driver)
   try {
     // Again through SQLite, before the first write: the header may lag behind an uncheckpointed WAL.
     const found = schemaVersion(db)
-    if (found > known) throw new DatabaseTooNewError(file, found, known)
+    if (found > known) throw new DatabaseTooNewError(file, found, known, UPDATE_PARLEY)
     db.pragma('journal_mode = WAL')
     // Every commit is on disk before the server is told `received`.
     db.pragma(`synchronous = ${WAITING_FOR_DISK}`)
@@ -51,7 +53,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Database {
     db.pragma('secure_delete = ON')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
-    migrate(db, migrations)
+    migrate(db, migrations, UPDATE_PARLEY)
     return db
   } catch (err) {
     db.close()
@@ -91,35 +93,19 @@ export function syncToDisk(db: Database): void {
 }
 
 /**
- * Fold the WAL back into the database and truncate it to zero bytes, so deleted text
- * does not survive in old WAL frames. False when a reader (another process looking at
- * the profile) held it up: it does not wait for one, the caller retries.
- */
-export function truncateWal(db: Database): boolean {
-  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number
-  db.pragma('busy_timeout = 0')
-  try {
-    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
-    return result?.busy === 0
-  } finally {
-    db.pragma(`busy_timeout = ${Math.trunc(busyTimeout)}`)
-  }
-}
-
-/**
  * Run `run` (a transaction) so that its commit reaches the OS without waiting for the disk:
  * it survives Parley crashing, not the machine losing power, until a later commit that
  * waits (or `syncToDisk`) syncs the WAL it was written to.
  */
 export function withoutWaitingForDisk<T>(db: Database, run: () => T): T {
   const depth = notWaiting.get(db) ?? 0
-  if (depth === 0) stmt(db, 'PRAGMA synchronous = NORMAL').run()
+  if (depth === 0) prepare(db, 'PRAGMA synchronous = NORMAL').run()
   notWaiting.set(db, depth + 1)
   try {
     return run()
   } finally {
     notWaiting.set(db, depth)
     // back to the level set on open (asking SQLite for it cost as much as setting it)
-    if (depth === 0) stmt(db, `PRAGMA synchronous = ${WAITING_FOR_DISK}`).run()
+    if (depth === 0) prepare(db, `PRAGMA synchronous = ${WAITING_FOR_DISK}`).run()
   }
 }

@@ -1,4 +1,5 @@
 import { fail, ok, type BridgeErrorCode, type Result } from '../../../shared/bridge'
+import { HTTP_ERRORS } from '../../../shared/errors'
 import { logger } from '../../../shared/log'
 import { HttpErrorBody, SessionResponse, type CredentialsBody } from '../../../shared/protocol'
 
@@ -14,14 +15,7 @@ export interface AuthApi {
   signOutEverywhere(token: string): Promise<Result<null>>
 }
 
-const HTTP_TO_BRIDGE: Record<string, BridgeErrorCode> = {
-  BAD_CREDENTIALS: 'BAD_CREDENTIALS',
-  USERNAME_TAKEN: 'USERNAME_TAKEN',
-  RATE_LIMITED: 'RATE_LIMITED',
-  UNAUTHORIZED: 'NOT_SIGNED_IN',
-  BAD_REQUEST: 'INVALID_ARGUMENT',
-}
-
+/** For answers without a body we can read (a proxy in between, an older server): by HTTP status. */
 const STATUS_TO_BRIDGE: Record<number, BridgeErrorCode> = {
   400: 'INVALID_ARGUMENT',
   401: 'BAD_CREDENTIALS',
@@ -95,7 +89,7 @@ export function httpAuthClient(serverUrl: string, timeoutMs = 10_000): AuthApi {
 
 function httpError<T>(status: number, json: unknown): Result<T> {
   const body = HttpErrorBody.safeParse(json)
-  const code = (body.success && HTTP_TO_BRIDGE[body.data.error.code]) || STATUS_TO_BRIDGE[status] || 'INTERNAL'
+  const code = body.success ? HTTP_ERRORS[body.data.error.code] : (STATUS_TO_BRIDGE[status] ?? 'INTERNAL')
   const message = body.success ? body.data.error.message : `server answered ${status}`
   return fail(code, message)
 }

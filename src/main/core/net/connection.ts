@@ -10,9 +10,9 @@ import {
   type WelcomeFrame,
   CloseCode,
 } from '../../../shared/protocol'
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../../shared/backoff'
 import { DEFAULT_PACE, SendPacer, type PaceLimits } from './pacer'
-import { wake, type Chore } from './turns'
+import { wake, type Chore } from '../turns'
 
 const log = logger('core.connection')
 
@@ -25,7 +25,7 @@ export interface ConnectionHooks {
   onFrame(frame: ServerReply): void
   /**
    * Frames read from the socket, in order, several at a time (a replay comes in chunks of
-   * hundreds), parsed a slice at a time in turns of the event loop (net/turns.ts). When
+   * hundreds), parsed a slice at a time in turns of the event loop (turns.ts). When
    * absent, `onFrame` gets them one by one as they are read.
    */
   onFrames?(frames: ServerReply[]): void
@@ -107,12 +107,7 @@ class WsConnection implements Connection, Chore {
   async stop(): Promise<void> {
     this.token = null
     this.clearRetry()
-    const socket = this.socket
-    this.socket = null
-    this.ready = false
-    this.forgetUnread()
-    this.pacer?.clear()
-    this.stopHeartbeat()
+    const socket = this.detachSocket()
     this.setState('offline', 'signed out')
     if (socket) await closeGracefully(socket)
   }
@@ -307,13 +302,19 @@ class WsConnection implements Connection, Chore {
 
   /** Forget the current socket (its late events are ignored) and make sure it goes away. */
   private dropSocket(): void {
+    const socket = this.detachSocket()
+    if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate()
+  }
+
+  /** Stop using the current socket: nothing more is read from it or sent on it. Returns it, for the caller to close. */
+  private detachSocket(): WebSocket | null {
     const socket = this.socket
     this.socket = null
     this.ready = false
     this.forgetUnread()
     this.pacer?.clear()
     this.stopHeartbeat()
-    if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate()
+    return socket
   }
 
   private setState(state: ConnectionState, detail: string | null): void {

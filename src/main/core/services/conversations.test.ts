@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
-import { messageEvent, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { messageEvent, unwrap, type TestCore } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-async function alice(): Promise<TestCore> {
-  const t = await signedInCore('alice')
-  cores.push(t)
-  return t
-}
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
+const alice = () => cores.signedIn('alice')
 
 function lastLookup(t: TestCore) {
   const f = t.link.framesOf('lookup').at(-1)

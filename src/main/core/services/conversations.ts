@@ -1,30 +1,27 @@
 import { fail, ok, type ConversationView, type Result } from '../../../shared/bridge'
+import { refusedBy } from '../../../shared/errors'
 import { newId } from '../../../shared/ids'
-import { directConversationId, Username, type ErrorCode } from '../../../shared/protocol'
+import { directConversationId, normalizeUsername, Username } from '../../../shared/protocol'
+import { commit, type CoreContext } from '../context'
 import { getConversation, listConversations, markConversationRead } from '../db/queries/conversations'
 import type { Connection } from '../net/connection'
-import { PendingReplies } from '../net/pending-replies'
-import { commit, type CoreContext } from './context'
-import { touchConversation, viewOfConversation } from './conversation-views'
+import type { PendingRequests } from '../net/requests'
+import { conversationView, touchConversation } from '../views'
 import { ensureConversationFor } from './membership'
-import { normalizeUsername } from './session'
 
 const LOOKUP_TIMEOUT_MS = 10_000
 
-type LookupAnswer = { found: boolean } | { error: ErrorCode; message: string }
-
 export class ConversationService {
-  private readonly lookups = new PendingReplies<LookupAnswer>()
-
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
+    private readonly requests: PendingRequests,
   ) {}
 
   async list(): Promise<Result<ConversationView[]>> {
     const me = this.ctx.me()
     if (!me) return fail('NOT_SIGNED_IN', 'sign in first')
-    const views = listConversations(this.ctx.db).flatMap((c) => viewOfConversation(this.ctx, c.id, me) ?? [])
+    const views = listConversations(this.ctx.db).flatMap((c) => conversationView(this.ctx, c.id, me) ?? [])
     return ok(views)
   }
 
@@ -48,41 +45,21 @@ export class ConversationService {
     if (!Username.safeParse(peer).success) return fail('INVALID_USERNAME', 'usernames are 3-32 characters: a-z, 0-9, _')
     if (peer === me) return fail('INVALID_USERNAME', 'that is you: pick someone else')
     const id = directConversationId(me, peer)
-    const known = viewOfConversation(ctx, id, me)
+    const known = conversationView(ctx, id, me)
     if (known) return ok(known)
 
     const link = this.connection()
     if (!link.ready) return fail('OFFLINE', 'you are offline: new chats need the server')
-    const lookupId = newId()
-    const answer = this.lookups.wait(lookupId, LOOKUP_TIMEOUT_MS)
-    if (!link.send({ type: 'lookup', id: lookupId, username: peer })) this.lookups.settle(lookupId, null)
-    const result = await answer
-    if (!result) return fail('OFFLINE', 'the server did not answer')
-    if ('error' in result) {
-      return result.error === 'RATE_LIMITED'
-        ? fail('RATE_LIMITED', result.message)
-        : fail('INTERNAL', `server error: ${result.error}`)
-    }
-    if (!result.found) return fail('USER_NOT_FOUND', `nobody is called ${peer}`)
+    const reply = await this.requests.ask(link, { type: 'lookup', id: newId(), username: peer }, (r) => r, LOOKUP_TIMEOUT_MS)
+    if (!reply || reply.type === 'ack') return fail('OFFLINE', 'the server did not answer')
+    // an unknown username may come back as `found: false` or as USER_NOT_FOUND
+    if (reply.type === 'error' && reply.code !== 'USER_NOT_FOUND') return refusedBy(reply)
+    if (reply.type !== 'lookup-result' || !reply.found) return fail('USER_NOT_FOUND', `nobody is called ${peer}`)
     if (!ctx.db.open || ctx.me() !== me) return fail('NOT_SIGNED_IN', 'signed out meanwhile')
     const view = commit(ctx, (fx) => {
       if (ensureConversationFor(ctx.db, id, me, ctx.now())) touchConversation(ctx, fx, id, me)
-      return viewOfConversation(ctx, id, me)!
+      return conversationView(ctx, id, me)!
     })
     return ok(view)
-  }
-
-  onLookupResult(frame: { id: string; found: boolean }): boolean {
-    return this.lookups.settle(frame.id, { found: frame.found })
-  }
-
-  onError(frame: { id?: string; code: ErrorCode; message: string }): boolean {
-    if (!frame.id) return false
-    if (frame.code === 'USER_NOT_FOUND') return this.lookups.settle(frame.id, { found: false })
-    return this.lookups.settle(frame.id, { error: frame.code, message: frame.message })
-  }
-
-  onDisconnect(): void {
-    this.lookups.cancelAll()
   }
 }

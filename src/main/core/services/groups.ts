@@ -4,32 +4,27 @@
  * by the role held at their time) and puts a notice in the timeline. Group ops go to the
  * server, which decides; the caller gets the group as it stands once the change is back.
  */
-import {
-  fail,
-  ok,
-  type ConversationView,
-  type GroupView,
-  type Result,
-} from '../../../shared/bridge'
+import { fail, ok, type ConversationView, type GroupView, type Result } from '../../../shared/bridge'
+import { refusedBy } from '../../../shared/errors'
+import type { Role } from '../../../shared/group-rules'
 import { newId } from '../../../shared/ids'
 import { logger } from '../../../shared/log'
 import {
-  type ErrorCode,
   type GroupEvent,
   type GroupOp,
   MAX_GROUP_MEMBERS,
   MAX_GROUP_NAME_LENGTH,
+  normalizeUsername,
   Username,
 } from '../../../shared/protocol'
-import { ensureConversation, getConversation, setConversationTitle } from '../db/queries/conversations'
-import { applyRoster, currentMembers, roleAt } from '../db/queries/groups'
+import { commit, type CoreContext, type Effects } from '../context'
+import { ensureConversation, setConversationTitle } from '../db/queries/conversations'
+import { applyRoster, currentMembers } from '../db/queries/groups'
 import { getMessage, insertGroupNotice, type GroupNoticeType } from '../db/queries/messages'
 import type { Connection } from '../net/connection'
-import { PendingReplies } from '../net/pending-replies'
-import { commit, type CoreContext, type Effects } from './context'
-import { touchConversation, viewOfConversation, viewOfMessage } from './conversation-views'
+import { Waiters, type PendingRequests } from '../net/requests'
+import { conversationView, groupView, messageView, touchConversation } from '../views'
 import { isMember } from './membership'
-import { normalizeUsername } from './session'
 
 const log = logger('core.groups')
 
@@ -37,7 +32,6 @@ const log = logger('core.groups')
 const ANSWER_TIMEOUT_MS = 15_000
 
 type ChangeOp = Exclude<GroupOp, { kind: 'create' }>
-type Answer = { ts: number } | { error: ErrorCode; message: string }
 
 const NOTICE_TYPES: Record<GroupEvent['change']['type'], GroupNoticeType> = {
   created: 'group-created',
@@ -74,7 +68,7 @@ export function applyGroupEvent(ctx: CoreContext, fx: Effects, ev: GroupEvent, m
     role: ev.change.type === 'role-changed' ? ev.change.role : null,
     ts: ev.ts,
   })
-  fx.emit('message:added', { message: viewOfMessage(ctx, getMessage(db, ev.id)!, me) })
+  fx.emit('message:added', { message: messageView(ctx, getMessage(db, ev.id)!, me) })
   fx.emit('group:changed', { group: groupView(ctx, ev.conversationId, me)! })
   touchConversation(ctx, fx, ev.conversationId, me)
   log.info(where, 'group event applied')
@@ -93,24 +87,14 @@ function concerned(ev: GroupEvent): string[] {
   }
 }
 
-export function groupView(ctx: CoreContext, conversationId: string, me: string): GroupView | null {
-  const conversation = getConversation(ctx.db, conversationId)
-  if (!conversation || conversation.kind !== 'group') return null
-  return {
-    conversationId,
-    name: conversation.title,
-    members: currentMembers(ctx.db, conversationId),
-    myRole: roleAt(ctx.db, conversationId, me),
-  }
-}
-
 export class GroupService {
-  private readonly answers = new PendingReplies<Answer>()
-  private readonly applied = new PendingReplies<true>()
+  /** Ops whose `group` event this device waits for, by op id (the event carries the op's id). */
+  private readonly applied = new Waiters<true>()
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
+    private readonly requests: PendingRequests,
   ) {}
 
   async create(args: { name: string; members: string[] }): Promise<Result<ConversationView>> {
@@ -142,7 +126,7 @@ export class GroupService {
       if (ensureConversation(ctx.db, { id: conversationId, kind: 'group', peer: null, title: name, createdAt: answer.value })) {
         touchConversation(ctx, fx, conversationId, me)
       }
-      return viewOfConversation(ctx, conversationId, me)!
+      return conversationView(ctx, conversationId, me)!
     })
     return ok(view)
   }
@@ -161,7 +145,7 @@ export class GroupService {
     return this.change({ kind: 'leave', conversationId: args.conversationId })
   }
 
-  async setRole(args: { conversationId: string; username: string; role: 'owner' | 'admin' | 'member' }): Promise<Result<GroupView>> {
+  async setRole(args: { conversationId: string; username: string; role: Role }): Promise<Result<GroupView>> {
     return this.change({
       kind: 'set-role',
       conversationId: args.conversationId,
@@ -177,23 +161,13 @@ export class GroupService {
     return view ? ok(view) : fail('NOT_FOUND', 'no such group')
   }
 
-  /** The server accepted a group op of mine. */
-  onAck(frame: { id: string; ts: number }): boolean {
-    return this.answers.settle(frame.id, { ts: frame.ts })
-  }
-
-  onError(frame: { id?: string; code: ErrorCode; message: string }): boolean {
-    if (!frame.id) return false
-    return this.answers.settle(frame.id, { error: frame.code, message: frame.message })
-  }
-
   /** A group event was committed (called after its transaction). */
   onApplied(eventId: string): void {
     this.applied.settle(eventId, true)
   }
 
+  /** The socket went away: an event still awaited comes with the replay, not to this caller. */
   onDisconnect(): void {
-    this.answers.cancelAll()
     this.applied.cancelAll()
   }
 
@@ -224,16 +198,14 @@ export class GroupService {
   private async request(opId: string, op: GroupOp): Promise<Result<number>> {
     const link = this.connection()
     if (!link.ready) return fail('OFFLINE', 'you are offline: group changes need the server')
-    const answer = this.answers.wait(opId, ANSWER_TIMEOUT_MS)
-    if (!link.send({ type: 'group', id: opId, op })) this.answers.settle(opId, null)
-    const result = await answer
-    if (!result) return fail('OFFLINE', 'the server did not answer')
-    if ('error' in result) {
-      log.info({ op: op.kind, conversationId: op.conversationId, code: result.error }, 'group op refused')
-      return refusal(result.error, result.message)
+    const reply = await this.requests.ask(link, { type: 'group', id: opId, op }, (r) => r, ANSWER_TIMEOUT_MS)
+    if (!reply || reply.type === 'lookup-result') return fail('OFFLINE', 'the server did not answer')
+    if (reply.type === 'error') {
+      log.info({ op: op.kind, conversationId: op.conversationId, code: reply.code }, 'group op refused')
+      return refusedBy(reply)
     }
     log.info({ op: op.kind, conversationId: op.conversationId }, 'group op accepted')
-    return ok(result.ts)
+    return ok(reply.ts)
   }
 }
 
@@ -257,24 +229,4 @@ function usernames(raw: readonly string[]): Result<string[]> {
   const bad = names.find((u) => !Username.safeParse(u).success)
   if (bad !== undefined) return fail('INVALID_USERNAME', `not a username: ${bad.slice(0, 40)}`)
   return ok(names)
-}
-
-function refusal(code: ErrorCode, message: string): Result<never> {
-  switch (code) {
-    case 'NOT_ALLOWED':
-    case 'NOT_MEMBER':
-      return fail('NOT_ALLOWED', message)
-    case 'GROUP_FULL':
-      return fail('GROUP_FULL', message)
-    case 'NOT_FOUND':
-      return fail('NOT_FOUND', message)
-    case 'USER_NOT_FOUND':
-      return fail('USER_NOT_FOUND', message)
-    case 'RATE_LIMITED':
-      return fail('RATE_LIMITED', message)
-    case 'BAD_FRAME':
-      return fail('INVALID_ARGUMENT', message)
-    default:
-      return fail('INTERNAL', `server error: ${code}`)
-  }
 }

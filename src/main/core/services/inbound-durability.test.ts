@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { getConversation, refreshConversationSummary } from '../db/queries/conversations'
 import { getMeta } from '../db/queries/meta'
 import { cmdEvent, lastAck, messageEvent, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 async function bob(): Promise<TestCore> {
   const t = await signedInCore('bob')
   cores.push(t)

@@ -1,22 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { databasePath } from '../db/open'
 import { getConversation } from '../db/queries/conversations'
 import { advanceCursor, getCursor } from '../db/queries/meta'
 import { getMessage } from '../db/queries/messages'
-import { lastAck, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { lastAck, messageEvent, serverTs, unwrap } from '../testing/harness'
 import { waitFor } from '../testing/wait'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-async function bob(): Promise<TestCore> {
-  const t = await signedInCore('bob')
-  cores.push(t)
-  return t
-}
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
+const bob = () => cores.signedIn('bob')
 
 const conv = directConversationId('alice', 'bob')
 

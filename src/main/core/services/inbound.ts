@@ -4,15 +4,15 @@ import { countsAsUnread } from '../db/queries/conversations'
 import { advanceCursor, setMeta } from '../db/queries/meta'
 import { getMessage, insertTextMessage, setDelivery } from '../db/queries/messages'
 import type { Connection } from '../net/connection'
-import { inTurn, wake, type Chore } from '../net/turns'
-import { cleanupRunning, finishCleanup } from './cleanup'
-import { commit, type CoreContext, type Effects } from './context'
-import { touchConversation, viewOfMessage } from './conversation-views'
+import { inTurn, wake, type Chore } from '../turns'
+import { cleanupRunning, finishCleanup } from '../db/cleanup'
+import { commit, type CoreContext, type Effects } from '../context'
+import { touchConversation, messageView } from '../views'
 import { ensureConversationFor, isMember, roleIn } from './membership'
 import { confirmSent } from './sending'
 import { refreshQuotesOf } from './replies'
 import { applyGroupEvent } from './groups'
-import { admitMessage, applyWithdrawCommand } from './withdraw-receiver'
+import { admitMessage, applyWithdrawCommand } from '../withdraw/receive'
 
 const log = logger('core.inbound')
 
@@ -64,7 +64,7 @@ export class InboundProcessor {
   /**
    * Consecutive events of the stream, in order, in one transaction: all of them or none
    * (a failure replays them all, and every event is idempotent). False: not now, while a
-   * cleanup after withdraws merges the search index (services/cleanup.ts); nothing was
+   * cleanup after withdraws merges the search index (db/cleanup.ts); nothing was
    * done, and the caller offers the same events again later.
    */
   handleBatch(frames: readonly EventFrame[]): boolean {
@@ -119,7 +119,7 @@ export class InboundProcessor {
 
   /**
    * The `received` barrier waits for the disk: during a replay it is a step of its own
-   * (net/turns.ts), not added to the slice of events that just committed or to the turn
+   * (turns.ts), not added to the slice of events that just committed or to the turn
    * its timer fires in; an event handled on its own, outside the turns, is acknowledged at once.
    */
   private ackSoon(asStep: boolean): void {
@@ -210,7 +210,7 @@ function applyMessage(ctx: CoreContext, fx: Effects, ev: MessageEvent, me: strin
     state: ev.from === me ? 'sent' : null,
     replyTo: ev.replyTo ?? null,
   })
-  fx.emit('message:added', { message: viewOfMessage(ctx, getMessage(ctx.db, ev.id)!, me) })
+  fx.emit('message:added', { message: messageView(ctx, getMessage(ctx.db, ev.id)!, me) })
   log.debug(where, 'message stored')
   // Replies that arrived before what they quote (history a new member never got, say) can show it now.
   refreshQuotesOf(ctx, fx, ev.conversationId, ev.id, me)
@@ -221,5 +221,5 @@ function applyReceipt(ctx: CoreContext, fx: Effects, ev: ReceiptEvent, me: strin
   const m = getMessage(ctx.db, ev.msgId)
   if (!m || m.kind !== 'text' || m.sender !== me || m.state === 'delivered') return
   setDelivery(ctx.db, m.id, 'delivered')
-  fx.emit('message:updated', { message: viewOfMessage(ctx, getMessage(ctx.db, m.id)!, me) })
+  fx.emit('message:updated', { message: messageView(ctx, getMessage(ctx.db, m.id)!, me) })
 }

@@ -1,7 +1,7 @@
 import { logger } from '../../../shared/log'
 import type { EventFrame } from '../../../shared/protocol'
 import type { ServerReply } from '../net/connection'
-import { sliceEnd, wake, type Chore } from '../net/turns'
+import { sliceEnd, wake, type Chore } from '../turns'
 
 const log = logger('core.inbox')
 
@@ -14,7 +14,7 @@ export const MAX_EVENTS_PER_COMMIT = 64
  * Frames read from the socket, handled strictly in order, a slice at a time. A run of
  * events is applied several per transaction (one commit each, instead of one per event:
  * a commit costs far more than applying one event), and once the slice is used up the
- * rest waits for a later turn of the event loop (net/turns.ts: the slice is shared with
+ * rest waits for a later turn of the event loop (turns.ts: the slice is shared with
  * the other background work of that turn), so a replay of thousands of events never
  * blocks the main process for long.
  */

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { directMembers } from '../../../shared/protocol'
-import type { Role } from '../../../shared/recall'
+import type { Role } from '../../../shared/group-rules'
 import { ensureConversation } from '../db/queries/conversations'
 import { roleAt } from '../db/queries/groups'
 
@@ -19,10 +19,6 @@ export function roleIn(db: Database, conversationId: string, username: string, a
 /** Whether `me` belongs to the conversation (now) as far as this device can tell. */
 export function isMember(db: Database, conversationId: string, me: string): boolean {
   return roleIn(db, conversationId, me) !== null
-}
-
-export function chatTypeOf(conversationId: string): 'Chat' | 'GroupChat' {
-  return directMembers(conversationId) ? 'Chat' : 'GroupChat'
 }
 
 /** Create the local conversation on first sight; true when created. */

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { messageEvent, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 const conv = directConversationId('alice', 'bob')
 

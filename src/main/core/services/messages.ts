@@ -1,7 +1,7 @@
 import { fail, ok, type MessageView, type Result } from '../../../shared/bridge'
 import { getMessage, listMessagePage, listMessagesAfter, type PageCursor } from '../db/queries/messages'
-import type { CoreContext } from './context'
-import { viewOfMessage } from './conversation-views'
+import type { CoreContext } from '../context'
+import { messageView } from '../views'
 
 const DEFAULT_PAGE = 50
 
@@ -32,5 +32,5 @@ export function listMessages(
   } else {
     rows = listMessagePage(db, args.conversationId, args.before ?? null, limit)
   }
-  return ok(rows.map((r) => viewOfMessage(ctx, r, me)))
+  return ok(rows.map((r) => messageView(ctx, r, me)))
 }

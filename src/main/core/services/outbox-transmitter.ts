@@ -1,16 +1,16 @@
 import { logger } from '../../../shared/log'
-import { REVOKE_FLAG, type ClientFrame, type SendFrame } from '../../../shared/protocol'
+import { chatTypeOf, REVOKE_FLAG, type SendFrame } from '../../../shared/protocol'
+import type { CoreContext } from '../context'
 import { getMessage } from '../db/queries/messages'
-import { deleteOutboxEntry, listOutbox, markTransmitted, type OutboxEntry } from '../db/queries/outbox'
+import { deleteOutboxEntry, listOutbox, markTransmitted, type OutboxEntry, type OutboxKind } from '../db/queries/outbox'
 import type { Connection } from '../net/connection'
-import type { CoreContext } from './context'
-import { chatTypeOf } from './membership'
+import type { PendingRequests, Reply, Request } from '../net/requests'
 
 const log = logger('core.outbox')
 const RETRY_MS = 2_000
 
 /** The frame for one outbox entry; null when what it refers to is gone. */
-export function frameFor(ctx: CoreContext, e: Omit<OutboxEntry, 'seq' | 'transmitted'>): ClientFrame | null {
+export function frameFor(ctx: CoreContext, e: Omit<OutboxEntry, 'seq' | 'transmitted'>): Request | null {
   if (e.kind === 'cmd') {
     return {
       type: 'cmd',
@@ -37,24 +37,27 @@ export class OutboxTransmitter {
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
+    private readonly requests: PendingRequests,
+    /** Who handles the server's answer to each kind of entry (sending, withdraw/send.ts). */
+    private readonly answeredBy: Record<OutboxKind, (reply: Reply) => unknown>,
   ) {}
 
   flush(): void {
     const link = this.connection()
     if (!link.ready) return
     const entries = listOutbox(this.ctx.db)
-    const frames: ClientFrame[] = []
+    const frames: Array<{ frame: Request; kind: OutboxKind }> = []
     for (const e of entries) {
       const frame = frameFor(this.ctx, e)
-      if (frame) frames.push(frame)
+      if (frame) frames.push({ frame, kind: e.kind })
       else {
         log.warn({ id: e.id, kind: e.kind }, 'outbox entry refers to a missing message; dropped')
         deleteOutboxEntry(this.ctx.db, e.id)
       }
     }
     // Recorded before the bytes leave: after a crash we must assume the server may have them.
-    markTransmitted(this.ctx.db, frames.map((f) => (f as { id: string }).id))
-    for (const f of frames) if (!link.send(f)) return
+    markTransmitted(this.ctx.db, frames.map(({ frame }) => frame.id))
+    for (const { frame, kind } of frames) if (!this.requests.send(link, frame, this.answeredBy[kind])) return
     if (frames.length) log.info({ frames: frames.length }, 'outbox sent')
   }
 

@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MessageView } from '../../../shared/bridge'
 import { directConversationId } from '../../../shared/protocol'
 import { QUOTE_PREVIEW_CHARS } from '../db/queries/messages'
 import { cmdEvent, messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 async function core(username: string): Promise<TestCore> {
   const t = await signedInCore(username)

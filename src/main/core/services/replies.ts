@@ -1,6 +1,6 @@
 import { getMessage, listReplyIds } from '../db/queries/messages'
-import type { CoreContext, Effects } from './context'
-import { viewOfMessage } from './conversation-views'
+import type { CoreContext, Effects } from '../context'
+import { messageView } from '../views'
 
 /**
  * Inside a unit of work: the message `quotedId` changed (it arrived, or it was withdrawn),
@@ -9,6 +9,6 @@ import { viewOfMessage } from './conversation-views'
 export function refreshQuotesOf(ctx: CoreContext, fx: Effects, conversationId: string, quotedId: string, me: string): void {
   for (const id of listReplyIds(ctx.db, conversationId, quotedId)) {
     const reply = getMessage(ctx.db, id)
-    if (reply) fx.emit('message:updated', { message: viewOfMessage(ctx, reply, me) })
+    if (reply) fx.emit('message:updated', { message: messageView(ctx, reply, me) })
   }
 }

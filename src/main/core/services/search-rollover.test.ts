@@ -3,7 +3,7 @@ import { searchMessageIds } from '../db/queries/messages'
 import { RECENT_INDEX_MS } from '../db/queries/search-index'
 import { messageEvent, signedInCore, type TestCore } from '../testing/harness'
 import { waitFor } from '../testing/wait'
-import type { CoreContext } from './context'
+import type { CoreContext } from '../context'
 import { SearchIndexRollover } from './search-rollover'
 
 const cores: TestCore[] = []
@@ -20,7 +20,8 @@ function contextOf(t: TestCore): CoreContext {
     now: () => t.clock.now,
     serverNow: () => t.clock.now,
     me: () => 'bob',
-    recallWindows: () => ({ recallWindowSeconds: 120, adminRecallWindowSeconds: 86_400 }),
+    withdrawWindows: () => ({ recallWindowSeconds: 120, adminRecallWindowSeconds: 86_400 }),
+    draftKept: () => {},
   }
 }
 

@@ -1,7 +1,7 @@
 import { logger } from '../../../shared/log'
 import { RECENT_INDEX_MS, rolloverBatch } from '../db/queries/search-index'
-import { requestCleanup } from './cleanup'
-import type { CoreContext } from './context'
+import { requestCleanup } from '../db/cleanup'
+import type { CoreContext } from '../context'
 
 const log = logger('core.search-rollover')
 
@@ -13,7 +13,7 @@ export const ROLLOVER_EVERY_MS = 60 * 60 * 1000
  * every ROLLOVER_EVERY_MS, moves messages older than RECENT_INDEX_MS to the archive, one
  * bounded transaction per turn of the event loop (a profile migrated with a long history
  * moves it all once without freezing the app), then merges the recent partition (in steps:
- * services/cleanup.ts).
+ * db/cleanup.ts).
  */
 export class SearchIndexRollover {
   private timer: NodeJS.Timeout | null = null

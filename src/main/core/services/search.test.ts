@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SearchResult } from '../../../shared/bridge'
 import { directConversationId } from '../../../shared/protocol'
 import { cmdEvent, messageEvent, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { searchTerms } from './search'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 const withAlice = directConversationId('alice', 'bob')
 const withCarol = directConversationId('bob', 'carol')

@@ -1,7 +1,7 @@
 import { fail, ok, type Result, type SearchResult } from '../../../shared/bridge'
 import { MIN_INDEXED_TERM_CHARS, searchMessageRows } from '../db/queries/messages'
-import type { CoreContext } from './context'
-import { viewOfMessage } from './conversation-views'
+import type { CoreContext } from '../context'
+import { messageView } from '../views'
 
 const DEFAULT_LIMIT = 50
 /** More terms than this add nothing a person would type, only work. */
@@ -34,5 +34,5 @@ export function searchMessages(
   if (terms.length === 0) return ok({ mode: 'empty', messages: [] })
   if (indexed.length === 0 && conversationId === null) return ok({ mode: 'too-short', messages: [] })
   const rows = searchMessageRows(ctx.db, { indexed, scanned, conversationId, limit: args.limit ?? DEFAULT_LIMIT })
-  return ok({ mode: indexed.length > 0 ? 'index' : 'scan', messages: rows.map((r) => viewOfMessage(ctx, r, me)) })
+  return ok({ mode: indexed.length > 0 ? 'index' : 'scan', messages: rows.map((r) => messageView(ctx, r, me)) })
 }

@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directConversationId } from '../../../shared/protocol'
 import { getMessage } from '../db/queries/messages'
 import { listOutbox } from '../db/queries/outbox'
-import { messageEvent, serverTs, signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { messageEvent, serverTs, unwrap } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-async function alice(): Promise<TestCore> {
-  const t = await signedInCore('alice')
-  cores.push(t)
-  return t
-}
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
+const alice = () => cores.signedIn('alice')
 
 const conv = directConversationId('alice', 'bob')
 

@@ -1,14 +1,15 @@
 import { fail, ok, type MessageView, type Result } from '../../../shared/bridge'
 import { newId } from '../../../shared/ids'
 import { logger } from '../../../shared/log'
-import type { ErrorCode } from '../../../shared/protocol'
+import { PROTOCOL_ERRORS } from '../../../shared/errors'
 import { directMembers } from '../../../shared/protocol'
+import { commit, type CoreContext, type Effects } from '../context'
 import { getConversation } from '../db/queries/conversations'
 import { getMessage, insertTextMessage, setDelivery, type MessageRow } from '../db/queries/messages'
-import { deleteOutboxEntry, enqueue, getOutboxEntry } from '../db/queries/outbox'
+import { deleteOutboxEntry, enqueue, getOutboxEntry, type OutboxEntry } from '../db/queries/outbox'
 import type { Connection } from '../net/connection'
-import { commit, type CoreContext, type Effects } from './context'
-import { touchConversation, viewOfMessage } from './conversation-views'
+import type { PendingRequests, Reply } from '../net/requests'
+import { messageView, touchConversation } from '../views'
 import { ensureConversationFor, isMember } from './membership'
 import { frameFor, type OutboxTransmitter } from './outbox-transmitter'
 
@@ -16,17 +17,6 @@ const log = logger('core.sending')
 
 /** My own messages never count as unread: changes to them leave the count as it is (no recount). */
 const MINE_NEVER_UNREAD = 0
-
-/** Errors after which sending the same frame again cannot succeed. */
-const PERMANENT_SEND_ERRORS: ReadonlySet<ErrorCode> = new Set([
-  'NOT_MEMBER',
-  'USER_NOT_FOUND',
-  'ID_CONFLICT',
-  'TOO_LARGE',
-  'BAD_FRAME',
-  'HELLO_REQUIRED',
-  'UNSUPPORTED_VERSION',
-])
 
 /**
  * The server took my message (ack) or my log echoed it back: it is 'sent' with the
@@ -40,7 +30,7 @@ export function confirmSent(ctx: CoreContext, fx: Effects, m: MessageRow, server
   if (state === m.state && ts === m.ts) return
   setDelivery(ctx.db, m.id, state, ts)
   const updated = getMessage(ctx.db, m.id)
-  if (updated) fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
+  if (updated) fx.emit('message:updated', { message: messageView(ctx, updated, me) })
   touchConversation(ctx, fx, m.conversationId, me, MINE_NEVER_UNREAD)
 }
 
@@ -48,6 +38,7 @@ export class SendingService {
   constructor(
     private readonly ctx: CoreContext,
     private readonly connection: () => Connection,
+    private readonly requests: PendingRequests,
     private readonly outbox: OutboxTransmitter,
   ) {}
 
@@ -92,7 +83,7 @@ export class SendingService {
         createdAt: ctx.now(),
       })
       const row = getMessage(ctx.db, id)!
-      const v = viewOfMessage(ctx, row, me)
+      const v = messageView(ctx, row, me)
       fx.emit('message:added', { message: v })
       touchConversation(ctx, fx, args.conversationId, me, MINE_NEVER_UNREAD)
       return v
@@ -101,40 +92,44 @@ export class SendingService {
     if (online) {
       const entry = getOutboxEntry(ctx.db, id)
       const frame = entry && frameFor(ctx, entry)
-      if (frame) link.send(frame)
+      if (frame) this.requests.send(link, frame, (reply) => this.onReply(reply))
     }
     return ok(view)
   }
 
-  /** An ack for one of my messages; false when the id is not a message of mine. */
-  onAck(frame: { id: string; ts: number }): boolean {
+  /** The server's answer to a message of mine, sent now or resent from the outbox. */
+  onReply(reply: Reply): void {
+    if (reply.type === 'ack') this.accepted(reply)
+    else if (reply.type === 'error') this.refused(reply)
+  }
+
+  private accepted(frame: { id: string; ts: number }): void {
     const { ctx } = this
     const me = ctx.me()
     const m = getMessage(ctx.db, frame.id)
     if (!me || !m || m.kind !== 'text' || m.sender !== me) {
       // Not a message (any more): a send withdrawn meanwhile only needs its outbox row gone.
-      return getOutboxEntry(ctx.db, frame.id)?.kind === 'send' && deleteOutboxEntry(ctx.db, frame.id)
+      if (getOutboxEntry(ctx.db, frame.id)?.kind === 'send') deleteOutboxEntry(ctx.db, frame.id)
+      return
     }
     commit(ctx, (fx) => confirmSent(ctx, fx, m, frame.ts, me))
-    return true
   }
 
-  onError(frame: { id?: string; code: ErrorCode }): boolean {
+  private refused(frame: Extract<Reply, { type: 'error' }>): void {
     const { ctx } = this
-    if (!frame.id) return false
-    const entry = getOutboxEntry(ctx.db, frame.id)
-    if (!entry || entry.kind !== 'send') return false
+    const entry: OutboxEntry | null = getOutboxEntry(ctx.db, frame.id)
+    if (!entry || entry.kind !== 'send') return
     const where = { msgId: entry.messageId, code: frame.code }
     if (frame.code === 'WITHDRAWN') {
       // Withdrawn elsewhere (another device of mine): its relayed command removes the copy.
       log.info(where, 'resend refused: message was withdrawn')
       deleteOutboxEntry(ctx.db, entry.id)
-      return true
+      return
     }
-    if (!PERMANENT_SEND_ERRORS.has(frame.code)) {
+    if (PROTOCOL_ERRORS[frame.code].transient) {
       log.warn(where, 'send refused for now; retrying')
       this.outbox.retrySoon()
-      return true
+      return
     }
     log.warn(where, 'send failed')
     const me = ctx.me()
@@ -144,9 +139,8 @@ export class SendingService {
       if (!m || m.kind !== 'text' || !me) return
       setDelivery(ctx.db, m.id, 'failed')
       const updated = getMessage(ctx.db, m.id)!
-      fx.emit('message:updated', { message: viewOfMessage(ctx, updated, me) })
+      fx.emit('message:updated', { message: messageView(ctx, updated, me) })
       touchConversation(ctx, fx, m.conversationId, me, MINE_NEVER_UNREAD)
     })
-    return true
   }
 }

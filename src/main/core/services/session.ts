@@ -8,36 +8,32 @@ import {
   type SessionView,
 } from '../../../shared/bridge'
 import { logger } from '../../../shared/log'
-import { Password, Username, type WelcomeFrame } from '../../../shared/protocol'
-import { DEFAULT_ADMIN_RECALL_WINDOW_SECONDS, DEFAULT_RECALL_WINDOW_SECONDS } from '../../../shared/recall'
+import { normalizeUsername, Password, Username, type WelcomeFrame } from '../../../shared/protocol'
+import { DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS, DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../../../shared/withdraw-rules'
 import {
   clearSession,
   deviceId,
   getMeta,
-  getRecallWindows,
+  getWithdrawWindows,
   getSession,
-  setRecallWindows,
+  setWithdrawWindows,
   setSession,
-  type RecallWindows,
+  type WithdrawWindows,
 } from '../db/queries/meta'
 import { wipeAccountData } from '../db/queries/profile'
 import type { AuthApi } from '../net/auth-client'
 import type { Connection } from '../net/connection'
-import { checkpointUntilDone } from './cleanup'
+import { truncateWalUntilDone } from '../../../node/sqlite/wal'
+import type { TokenVault } from './token-vault'
 
 const log = logger('core.session')
 
-const DEFAULT_WINDOWS: RecallWindows = {
-  recallWindowSeconds: DEFAULT_RECALL_WINDOW_SECONDS,
-  adminRecallWindowSeconds: DEFAULT_ADMIN_RECALL_WINDOW_SECONDS,
+const DEFAULT_WINDOWS: WithdrawWindows = {
+  recallWindowSeconds: DEFAULT_WITHDRAW_WINDOW_SECONDS,
+  adminRecallWindowSeconds: DEFAULT_ADMIN_WITHDRAW_WINDOW_SECONDS,
 }
 
 type Credentials = { username: string; password: string }
-
-/** Usernames are compared lowercase and trimmed, whatever the user typed. */
-export function normalizeUsername(raw: string): string {
-  return raw.trim().toLowerCase()
-}
 
 export interface SessionDeps {
   db: Database
@@ -45,6 +41,8 @@ export interface SessionDeps {
   now(): number
   serverUrl: string
   auth: AuthApi
+  /** How the token is kept in the profile database. */
+  vault: TokenVault
   connection(): Connection
   /** Something about the signed-in account changed (forget in-memory waiters etc.). */
   onSignedOut(): void
@@ -52,14 +50,13 @@ export interface SessionDeps {
 
 export class SessionService {
   private user: string | null
-  private token: string | null
+  /** In memory only once opened (`resume`); the profile holds it as the vault sealed it. */
+  private token: string | null = null
   private clockOffsetMs = 0
   private connectionState: ConnectionState = 'offline'
 
   constructor(private readonly deps: SessionDeps) {
-    const stored = getSession(deps.db)
-    this.user = stored?.username ?? null
-    this.token = stored?.token ?? null
+    this.user = getSession(deps.db)?.username ?? null
   }
 
   me(): string | null {
@@ -70,17 +67,38 @@ export class SessionService {
     return this.deps.now() + this.clockOffsetMs
   }
 
-  recallWindows(): RecallWindows {
-    return getRecallWindows(this.deps.db, DEFAULT_WINDOWS)
+  withdrawWindows(): WithdrawWindows {
+    return getWithdrawWindows(this.deps.db, DEFAULT_WINDOWS)
   }
 
-  /** Connect with the stored session, if there is one. */
-  resume(): void {
-    if (this.token) this.deps.connection().start(this.token)
+  /**
+   * Connect with the stored session, if there is one. A token stored plain is sealed now
+   * (a profile from browser mode or an older Parley); one this vault cannot open ends the
+   * session here: the user signs in again.
+   */
+  async resume(): Promise<void> {
+    const { db, vault } = this.deps
+    const stored = getSession(db)
+    if (!stored) return
+    const opened = await vault.open(stored.token)
+    if (!db.open || getSession(db)?.token !== stored.token) return
+    if (!opened) {
+      log.warn({ protection: vault.protection }, 'the stored session cannot be opened here; signed out')
+      clearSession(db)
+      this.user = null
+      this.deps.emit('session:changed', { user: null })
+      return
+    }
+    if (!opened.sealed && vault.protection !== 'plain') {
+      const sealed = await vault.seal(opened.token)
+      if (db.open) setSession(db, { token: sealed, username: stored.username })
+    }
+    this.token = opened.token
+    this.deps.connection().start(opened.token)
   }
 
   view(): Result<SessionView> {
-    const windows = this.recallWindows()
+    const windows = this.withdrawWindows()
     return ok({
       user: this.user,
       connection: this.user ? this.connectionState : 'offline',
@@ -128,7 +146,7 @@ export class SessionService {
   onWelcome(w: WelcomeFrame): void {
     if (w.username !== this.user) log.error({ expected: this.user, got: w.username }, 'server welcomed another user')
     this.clockOffsetMs = w.serverTime - this.deps.now()
-    setRecallWindows(this.deps.db, {
+    setWithdrawWindows(this.deps.db, {
       recallWindowSeconds: w.recallWindowSeconds,
       adminRecallWindowSeconds: w.adminRecallWindowSeconds,
     })
@@ -164,8 +182,9 @@ export class SessionService {
     const body = { username, password: args.password, deviceId: deviceId(db) }
     const answer = kind === 'signUp' ? await this.deps.auth.signUp(body) : await this.deps.auth.signIn(body)
     if (!answer.ok) return answer
-    if (!db.open) return fail('INTERNAL', 'Parley is shutting down')
     const session = answer.value
+    const sealed = await this.deps.vault.seal(session.token)
+    if (!db.open) return fail('INTERNAL', 'Parley is shutting down')
 
     if (this.user) await this.endSession('switching account')
     const previous = getMeta(db, 'account')
@@ -173,9 +192,9 @@ export class SessionService {
       // Another person's history must not show up under this account.
       log.info('another account signs in on this profile: clearing the previous one')
       wipeAccountData(db)
-      checkpointUntilDone(db)
+      truncateWalUntilDone(db)
     }
-    setSession(db, { token: session.token, username: session.username })
+    setSession(db, { token: sealed, username: session.username })
     this.user = session.username
     this.token = session.token
     this.clockOffsetMs = 0

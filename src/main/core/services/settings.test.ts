@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, dispatchInvoke } from '../../../shared/bridge'
 import { writeSettingValue } from '../db/queries/settings'
 import { openTestCore, signedInCore, unwrap, type TestCore } from '../testing/harness'
 import { readProfileSettings } from './settings'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 async function track(t: Promise<TestCore>): Promise<TestCore> {
   const c = await t

@@ -14,7 +14,7 @@ import { logger } from '../../../shared/log'
 import { z } from 'zod'
 import { openDatabase } from '../db/open'
 import { readSettingValues, writeSettingValue } from '../db/queries/settings'
-import { commit, type CoreContext } from './context'
+import { commit, type CoreContext } from '../context'
 
 const log = logger('core.settings')
 

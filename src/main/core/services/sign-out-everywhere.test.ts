@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getSession } from '../db/queries/meta'
-import { signedInCore, unwrap, type TestCore } from '../testing/harness'
+import { signedInCore, unwrap } from '../testing/harness'
+import { disposedAfterEach } from '../testing/cores'
 
-const cores: TestCore[] = []
-afterEach(async () => {
-  for (const t of cores.splice(0)) await t.dispose()
-})
+const cores = disposedAfterEach()
 
 describe('sign out everywhere', () => {
   it('revokes every session on the server, then signs out here', async () => {

@@ -5,6 +5,7 @@ import type { BridgeEvents, EventName, Result } from '../../../shared/bridge'
 import { newId } from '../../../shared/ids'
 import { directConversationId, type CmdEvent, type MessageEvent } from '../../../shared/protocol'
 import { openCore, type OpenedCore } from '../core'
+import type { TokenVault } from '../services/token-vault'
 import { FakeAuth } from './fake-auth'
 import { fakeConnectionFactory, type FakeConnection } from './fake-connection'
 
@@ -30,8 +31,8 @@ export interface TestCore {
   auth: FakeAuth
   clock: { now: number }
   dir: string
-  /** Reopen the core on the same profile (a restart). */
-  reopen(): Promise<TestCore>
+  /** Reopen the core on the same profile (a restart), with the same token vault unless given another. */
+  reopen(tokenVault?: TokenVault): Promise<TestCore>
   dispose(): Promise<void>
 }
 
@@ -39,14 +40,16 @@ export function tempProfile(prefix = 'parley-core-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix))
 }
 
-export async function openTestCore(opts: { dir?: string; auth?: FakeAuth; clock?: { now: number } } = {}): Promise<TestCore> {
+export async function openTestCore(
+  opts: { dir?: string; auth?: FakeAuth; clock?: { now: number }; tokenVault?: TokenVault } = {},
+): Promise<TestCore> {
   const dir = opts.dir ?? tempProfile()
   const auth = opts.auth ?? new FakeAuth()
   const clock = opts.clock ?? { now: Date.now() }
   const events = new EventLog()
   const links = fakeConnectionFactory()
   const core = await openCore(
-    { profileDir: dir, serverUrl: 'ws://127.0.0.1:9', emit: (name, payload) => events.all.push({ name, payload }) },
+    { profileDir: dir, serverUrl: 'ws://127.0.0.1:9', emit: (name, payload) => events.all.push({ name, payload }), tokenVault: opts.tokenVault },
     { connect: links.factory, auth, now: () => clock.now },
   )
   const self: TestCore = {
@@ -56,9 +59,9 @@ export async function openTestCore(opts: { dir?: string; auth?: FakeAuth; clock?
     auth,
     clock,
     dir,
-    async reopen() {
+    async reopen(tokenVault = opts.tokenVault) {
       await core.close()
-      return openTestCore({ dir, auth, clock })
+      return openTestCore({ dir, auth, clock, tokenVault })
     },
     async dispose() {
       await core.close()

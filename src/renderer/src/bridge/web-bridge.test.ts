@@ -59,7 +59,7 @@ function setup(opts: { url?: string; storage?: ReturnType<typeof memoryStorage> 
     history,
     storage,
     connect: (url) => new FakeSocket(url),
-    backoff: { initialMs: 100, maxMs: 1000, factor: 2 },
+    backoff: { baseMs: 100, capMs: 1000 },
     invokeTimeoutMs: 5_000,
     random: () => 0.5,
   })
@@ -202,13 +202,13 @@ describe('losing the host', () => {
     // While down, nothing waits forever.
     await expect(bridge.listConversations({})).resolves.toMatchObject({ ok: false, error: { code: 'SERVER_UNREACHABLE' } })
 
-    vi.advanceTimersByTime(100 * 0.75) // first delay: 100 ms × jitter 0.75
+    vi.advanceTimersByTime(100 * 0.5) // first delay: up to 100 ms, × jitter 0.5
     expect(FakeSocket.all).toHaveLength(2)
     expect(bridge.link.state).toBe('connecting')
     socket().drop()
     expect(bridge.link).toMatchObject({ state: 'down', attempt: 2 })
 
-    vi.advanceTimersByTime(200 * 0.75 - 1)
+    vi.advanceTimersByTime(200 * 0.5 - 1)
     expect(FakeSocket.all).toHaveLength(2)
     vi.advanceTimersByTime(1)
     expect(FakeSocket.all).toHaveLength(3)
@@ -236,7 +236,7 @@ describe('losing the host', () => {
     }
     const count = FakeSocket.all.length
     socket().drop()
-    vi.advanceTimersByTime(1000 * 0.75)
+    vi.advanceTimersByTime(1000 * 0.5)
     expect(FakeSocket.all.length).toBe(count + 1)
   })
 

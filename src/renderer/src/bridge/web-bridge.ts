@@ -18,6 +18,7 @@ import {
   type ParleyBridge,
   type Result,
 } from '../../../shared/bridge'
+import { backoffDelay, type BackoffOptions } from '../../../shared/backoff'
 import { WEB_BRIDGE_PATH } from '../../../shared/web-bridge'
 import type { LinkStatus } from './link'
 
@@ -36,12 +37,6 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike
 
 const OPEN = 1
-
-export interface BackoffOptions {
-  initialMs: number
-  maxMs: number
-  factor: number
-}
 
 export interface WebBridgeOptions {
   pageUrl?: string
@@ -63,7 +58,8 @@ export interface WebBridge extends ParleyBridge {
   dispose(): void
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5_000, factor: 2 }
+/** The host is on this machine: it is back within seconds, or not at all. */
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 5_000 }
 const DEFAULT_INVOKE_TIMEOUT_MS = 60_000
 
 /**
@@ -252,9 +248,8 @@ export function createWebBridge(options: WebBridgeOptions = {}): WebBridge {
   function scheduleReconnect(): void {
     const attempt = link.attempt + 1
     setLink({ state: 'down', attempt, problem: 'CLOSED' })
-    const base = Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** (attempt - 1))
     // Jitter keeps several tabs from hammering a restarting host in lockstep.
-    const delay = Math.round(base * (0.5 + random() / 2))
+    const delay = backoffDelay(attempt - 1, backoff, random)
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null
       if (disposed) return

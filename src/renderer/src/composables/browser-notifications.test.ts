@@ -47,7 +47,7 @@ describe('browser-mode notifications', () => {
   it('notify each incoming message while the page is not focused, tagged by message', () => {
     const { notifier, made } = setup()
     const m = incoming('hello alice')
-    notifier.onEvent('message:added', { message: m })
+    notifier.onEvent({ name: 'message:added', payload: { message: m } })
     expect(made).toEqual([expect.objectContaining({ title: 'bob', options: { body: 'hello alice', tag: m.id }, closed: false })])
   })
 
@@ -55,9 +55,9 @@ describe('browser-mode notifications', () => {
     const { notifier, made } = setup()
     const a = incoming('to be withdrawn')
     const b = incoming('stays')
-    notifier.onEvent('message:added', { message: a })
-    notifier.onEvent('message:added', { message: b })
-    notifier.onEvent('message:withdrawn', { conversationId: a.conversationId, messageId: a.id, notice: noticeFor(a) })
+    notifier.onEvent({ name: 'message:added', payload: { message: a } })
+    notifier.onEvent({ name: 'message:added', payload: { message: b } })
+    notifier.onEvent({ name: 'message:withdrawn', payload: { conversationId: a.conversationId, messageId: a.id, notice: noticeFor(a) } })
     expect(made.map((n) => n.closed)).toEqual([true, false])
   })
 
@@ -65,7 +65,7 @@ describe('browser-mode notifications', () => {
     const { notifier, made, opened } = setup()
     const focus = vi.spyOn(window, 'focus').mockImplementation(() => {})
     const m = incoming('click me')
-    notifier.onEvent('message:added', { message: m })
+    notifier.onEvent({ name: 'message:added', payload: { message: m } })
     made[0]!.target.dispatchEvent(new Event('click'))
     expect(focus).toHaveBeenCalled()
     expect(opened).toEqual([[m.conversationId, m.id]])
@@ -75,22 +75,22 @@ describe('browser-mode notifications', () => {
   it('stay quiet when focused, switched off, not permitted, or for my own messages', () => {
     for (const opts of [{ focused: true }, { settings: { notifications: false } }, { permission: 'denied' as const }, { permission: 'default' as const }]) {
       const { notifier, made } = setup(opts)
-      notifier.onEvent('message:added', { message: incoming('x') })
+      notifier.onEvent({ name: 'message:added', payload: { message: incoming('x') } })
       expect(made, JSON.stringify(opts)).toEqual([])
     }
     const { notifier, made } = setup()
-    notifier.onEvent('message:added', { message: textMessage({ mine: true, ts: Date.now() }) })
+    notifier.onEvent({ name: 'message:added', payload: { message: textMessage({ mine: true, ts: Date.now() }) } })
     expect(made).toEqual([])
   })
 
   it('close a chat’s notifications once it is read, and all of them on sign-out', () => {
     const { notifier, made } = setup()
-    notifier.onEvent('message:added', { message: incoming('a') })
-    notifier.onEvent('message:added', { message: incoming('b') })
-    notifier.onEvent('conversation:changed', { conversation: conversationView({ unread: 0 }) })
+    notifier.onEvent({ name: 'message:added', payload: { message: incoming('a') } })
+    notifier.onEvent({ name: 'message:added', payload: { message: incoming('b') } })
+    notifier.onEvent({ name: 'conversation:changed', payload: { conversation: conversationView({ unread: 0 }) } })
     expect(made.every((n) => n.closed)).toBe(true)
-    notifier.onEvent('message:added', { message: incoming('c') })
-    notifier.onEvent('session:changed', { user: null })
+    notifier.onEvent({ name: 'message:added', payload: { message: incoming('c') } })
+    notifier.onEvent({ name: 'session:changed', payload: { user: null } })
     expect(made.every((n) => n.closed)).toBe(true)
   })
 

@@ -4,7 +4,7 @@
  * own from the main process, so this runs only when the page talks to a browser-mode host.
  */
 import { onScopeDispose } from 'vue'
-import type { BridgeEvents, ConversationView, EventName, ParleyBridge, Settings } from '../../../shared/bridge'
+import { bridgeEvent, type BridgeEvent, type ConversationView, type MessageView, type ParleyBridge, type Settings } from '../../../shared/bridge'
 import { NotificationBook, notificationFor, type NotificationContent } from '../../../shared/notifications'
 
 /** The part of the web Notification API this uses (a fake in tests). */
@@ -41,16 +41,16 @@ export class BrowserNotifier {
     }
   }
 
-  onEvent<E extends EventName>(name: E, payload: BridgeEvents[E]): void {
-    this.book.closeFor(name, payload)
-    if (name === 'message:added') this.show((payload as BridgeEvents['message:added']).message)
+  onEvent(event: BridgeEvent): void {
+    this.book.closeFor(event)
+    if (event.name === 'message:added') this.show(event.payload.message)
   }
 
   dispose(): void {
     this.book.closeAll()
   }
 
-  private show(message: BridgeEvents['message:added']['message']): void {
+  private show(message: MessageView): void {
     const api = this.deps.api
     if (!api || api.permission !== 'granted') return
     const content = notificationFor(message, {
@@ -83,18 +83,13 @@ export class BrowserNotifier {
   }
 }
 
-const EVENTS: readonly EventName[] = [
-  'message:added',
-  'message:withdrawn',
-  'conversation:changed',
-  'settings:changed',
-  'session:changed',
-]
+/** What the notifier follows: what raises a notification and what closes one. */
+const EVENTS = ['message:added', 'message:withdrawn', 'conversation:changed', 'settings:changed', 'session:changed'] as const
 
 /** Wire a notifier to the bridge for the lifetime of the calling scope. */
 export function useBrowserNotifier(bridge: ParleyBridge, deps: BrowserNotifierDeps): BrowserNotifier {
   const notifier = new BrowserNotifier(deps)
-  const offs = EVENTS.map((name) => bridge.on(name, (payload) => notifier.onEvent(name, payload)))
+  const offs = EVENTS.map((name) => bridge.on(name, (payload) => notifier.onEvent(bridgeEvent(name, payload))))
   onScopeDispose(() => {
     offs.forEach((off) => off())
     notifier.dispose()

@@ -1,7 +1,7 @@
 import type { MessageView } from '../../../shared/bridge'
-import { withdrawTimeLeftMs } from '../../../shared/recall'
+import { withdrawTimeLeftMs } from '../../../shared/withdraw-rules'
 
-export interface RecallClock {
+export interface WithdrawClock {
   recallWindowSeconds: number
   /** Server clock minus local clock, ms. */
   serverClockOffsetMs: number
@@ -18,7 +18,7 @@ export interface RecallClock {
  * server clock; a message still unacknowledged carries the local send time, so local
  * time is used.
  */
-export function withdrawTimeLeft(message: MessageView, nowLocal: number, clock: RecallClock): number | null {
+export function withdrawTimeLeft(message: MessageView, nowLocal: number, clock: WithdrawClock): number | null {
   if (message.kind !== 'text') return null
   const onServerClock = nowLocal + clock.serverClockOffsetMs
   const asModerator = clock.moderator ? withdrawTimeLeftMs(message.ts, onServerClock, clock.adminRecallWindowSeconds ?? 0) : null
@@ -28,7 +28,7 @@ export function withdrawTimeLeft(message: MessageView, nowLocal: number, clock: 
   return asModerator === null || unacknowledged ? asAuthor : Math.max(asAuthor, asModerator)
 }
 
-export function canWithdraw(message: MessageView, nowLocal: number, clock: RecallClock): boolean {
+export function canWithdraw(message: MessageView, nowLocal: number, clock: WithdrawClock): boolean {
   const left = withdrawTimeLeft(message, nowLocal, clock)
   return left !== null && left > 0
 }

@@ -30,6 +30,10 @@ const en = {
     connecting: 'Connecting…',
     offline: 'Offline — retrying',
   },
+  sync: {
+    catchingUp: 'catching up {percent}%',
+    detail: 'Catching up with the server: {n} message or change so far, up to {time} | Catching up with the server: {n} messages and changes so far, up to {time}',
+  },
   host: {
     lost: "Lost contact with Parley's local service. Reconnecting…",
     lostHint: 'If Parley was restarted, open the new address it printed.',

@@ -31,6 +31,10 @@ const zhCN: MessageSchema = {
     connecting: '正在连接…',
     offline: '离线 — 正在重试',
   },
+  sync: {
+    catchingUp: '同步中 {percent}%',
+    detail: '正在与服务器同步：已处理 {n} 条消息和变更，进度至 {time}',
+  },
   host: {
     lost: '与 Parley 本地服务的连接已断开，正在重新连接…',
     lostHint: '如果 Parley 已重新启动，请打开它新输出的地址。',

@@ -2,7 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, onScopeDispose, ref, watch } from 'vue'
 import type { ConversationView, Result } from '../../../shared/bridge'
 import { useBridge } from '../bridge/provide'
-import { normalizeUsername, useSessionStore } from './session'
+import { normalizeUsername } from '../../../shared/protocol'
+import { useSessionStore } from './session'
 
 /** Most recent first; ties broken by id so the order is stable. */
 export function byRecency(a: ConversationView, b: ConversationView): number {

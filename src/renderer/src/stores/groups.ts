@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia'
 import { onScopeDispose, ref, watch } from 'vue'
 import type { ConversationView, GroupView, Result } from '../../../shared/bridge'
-import { isModerator } from '../../../shared/group-rules'
-import type { Role } from '../../../shared/recall'
+import { isModerator, type Role } from '../../../shared/group-rules'
 import { useBridge } from '../bridge/provide'
 import { useConversationsStore } from './conversations'
-import { normalizeUsername, useSessionStore } from './session'
+import { normalizeUsername } from '../../../shared/protocol'
+import { useSessionStore } from './session'
 
 /**
  * Group rosters, as main holds them: fetched when a group is opened, kept current by

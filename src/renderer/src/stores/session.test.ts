@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { fail, ok } from '../../../shared/bridge'
 import { createFakeBridge, sessionView } from '../testing/fake-bridge'
 import { createTestContext } from '../testing/context'
-import { checkCredentials, normalizeUsername, useSessionStore } from './session'
+import { normalizeUsername } from '../../../shared/protocol'
+import { checkCredentials, useSessionStore } from './session'
 
 describe('useSessionStore', () => {
   it('loads the session state from main', async () => {

@@ -1,18 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, onScopeDispose, ref } from 'vue'
-import type { BridgeError, ConnectionState, Result, SessionView } from '../../../shared/bridge'
+import type { BridgeError, ConnectionState, Result, SessionView, SyncProgress } from '../../../shared/bridge'
 import { fail } from '../../../shared/bridge'
-import { USERNAME_RE } from '../../../shared/protocol'
+import { normalizeUsername, USERNAME_RE } from '../../../shared/protocol'
 import { useBridge } from '../bridge/provide'
 import { LINK_UP, type LinkStatus } from '../bridge/link'
-import { DEFAULT_RECALL_WINDOW_SECONDS } from '../../../shared/recall'
+import { DEFAULT_WITHDRAW_WINDOW_SECONDS } from '../../../shared/withdraw-rules'
 
 export const MIN_PASSWORD_LENGTH = 8
-
-/** Usernames are lowercase on the wire; people type them any way they like. */
-export function normalizeUsername(raw: string): string {
-  return raw.trim().toLowerCase()
-}
 
 /** Checks the renderer can make before asking main, so the user gets an answer at once. */
 export function checkCredentials(username: string, password: string, forSignUp: boolean): BridgeError | null {
@@ -30,7 +25,7 @@ export const useSessionStore = defineStore('session', () => {
   const connection = ref<ConnectionState>('connecting')
   const connectionDetail = ref<string | null>(null)
   const serverUrl = ref('')
-  const recallWindowSeconds = ref(DEFAULT_RECALL_WINDOW_SECONDS)
+  const recallWindowSeconds = ref(DEFAULT_WITHDRAW_WINDOW_SECONDS)
   const adminRecallWindowSeconds = ref(0)
   const serverClockOffsetMs = ref(0)
   const busy = ref(false)
@@ -41,6 +36,8 @@ export const useSessionStore = defineStore('session', () => {
   /** True when the last sign-out came from this window (so an unexpected one can be explained). */
   let signingOut = false
   const signedOutUnexpectedly = ref(false)
+  /** A catch-up with the server long enough to show, while it runs (null otherwise). */
+  const sync = ref<SyncProgress | null>(null)
 
   /** What the status indicator shows: a dead link to main means no server either. */
   const effectiveConnection = computed<ConnectionState>(() => {
@@ -117,10 +114,15 @@ export const useSessionStore = defineStore('session', () => {
       const cameOnline = state === 'online' && connection.value !== 'online'
       connection.value = state
       connectionDetail.value = detail
+      if (state !== 'online') sync.value = null
       // The server's welcome can change the recall window and the clock offset.
       if (cameOnline) void load()
     }),
+    bridge.on('sync:progress', (progress) => {
+      sync.value = progress.done ? null : progress
+    }),
     bridge.on('session:changed', ({ user: next }) => {
+      sync.value = null
       if (next === user.value) return
       if (next === null && user.value !== null && !signingOut) signedOutUnexpectedly.value = true
       user.value = next
@@ -143,6 +145,7 @@ export const useSessionStore = defineStore('session', () => {
     link,
     resyncCount,
     signedOutUnexpectedly,
+    sync,
     load,
     signIn,
     signUp,

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { NewSession, SessionRecord, UserRecord } from '../types'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 interface UserRow {
   username: string

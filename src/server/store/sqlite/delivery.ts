@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import type { AckResult, Delivery } from '../types'
 import { appendEvent, lastSeq, nextTimestamp, receiptEvent } from './log'
 import { selectDeviceCursor } from './accounts'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 /** Messages from others in (afterSeq, upToSeq] of this user's log that nobody received yet. */
 const UNDELIVERED_FROM_OTHERS = `

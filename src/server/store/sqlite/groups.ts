@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { GroupChange, GroupEvent, GroupMember, GroupRoster } from '../../../shared/protocol'
-import type { Role } from '../../../shared/recall'
+import type { Role } from '../../../shared/group-rules'
 import type {
   CreateGroupResult,
   GroupChangeRequest,
@@ -10,7 +10,7 @@ import type {
   NewGroup,
 } from '../types'
 import { appendEvent, groupEvent, nextTimestamp } from './log'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 interface GroupEventRow {
   id: string

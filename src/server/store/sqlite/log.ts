@@ -15,7 +15,7 @@ import type {
 } from '../../../shared/protocol'
 import { REVOKE_FLAG } from '../../../shared/protocol'
 import type { Delivery, GroupEventRecord, StoredEvent, TombstoneRecord } from '../types'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 export type EventKind = ServerEvent['kind']
 

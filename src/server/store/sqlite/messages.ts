@@ -3,7 +3,7 @@ import type { ChatType } from '../../../shared/protocol'
 import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
 import { isCurrentVersion, isGroupEventId } from './groups'
 import { appendEvent, cmdEvent, deleteMessageEvents, messageEvent, nextTimestamp } from './log'
-import { prepare } from './statements'
+import { prepare } from '../../../node/sqlite/statements'
 
 interface MessageRow {
   id: string

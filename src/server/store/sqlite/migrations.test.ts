@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DatabaseTooNewError, type Migration, migrate, schemaVersion } from './migrate'
+import { DatabaseTooNewError, type Migration, migrate, schemaVersion } from '../../../node/sqlite/migrate'
 import { MIGRATIONS } from './migrations'
 import { DATABASE_FILE, DataDirInUseError, openDatabase } from './open'
 
@@ -139,7 +139,7 @@ describe('migrate', () => {
 
     expect(() => openDatabase(dir)).toThrow(DatabaseTooNewError)
     const known = MIGRATIONS.length
-    expect(() => openDatabase(dir)).toThrow(`schema version ${known + 1}, newer than this Parley server knows (${known})`)
+    expect(() => openDatabase(dir)).toThrow(`schema version ${known + 1}, newer than this Parley knows (${known})`)
     const check = new Database(file, { readonly: true })
     expect(schemaVersion(check)).toBe(MIGRATIONS.length + 1)
     expect(tables(check)).toEqual({})

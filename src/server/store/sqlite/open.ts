@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { migrate } from './migrate'
+import { migrate } from '../../../node/sqlite/migrate'
 import { MIGRATIONS } from './migrations'
 
 export const DATABASE_FILE = 'server.db'
@@ -37,7 +37,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Databa
     db.pragma('foreign_keys = ON')
     // the first write in EXCLUSIVE mode takes the lock and keeps it until close
     db.exec('BEGIN EXCLUSIVE; COMMIT')
-    migrate(db, MIGRATIONS, file)
+    migrate(db, MIGRATIONS, 'run a newer Parley server or point --data at another directory')
     return db
   } catch (err) {
     db.close()

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../../shared/ids'
 import { directConversationId } from '../../../shared/protocol'
-import type { WithdrawDecision } from '../../../shared/recall'
+import type { WithdrawDecision } from '../../../shared/withdraw-rules'
 import type { Delivery, MessageRecord, StoredEvent } from '../types'
 import { SqliteStore } from './sqlite-store'
 

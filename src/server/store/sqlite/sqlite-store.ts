@@ -12,8 +12,9 @@
  * or relayed before it is durable.
  */
 import type Database from 'better-sqlite3'
-import { logger } from '../../../shared/log'
-import type { Role } from '../../../shared/recall'
+import { CoalescedRuns } from '../../../node/coalesced'
+import { truncateWalUntilDone } from '../../../node/sqlite/wal'
+import type { Role } from '../../../shared/group-rules'
 import type {
   AckResult,
   AppendMessageResult,
@@ -47,14 +48,12 @@ import { persistCounters, selectEventsAfter } from './log'
 import { appendMessage, withdrawMessage } from './messages'
 import { type OpenOptions, openDatabase } from './open'
 
-const log = logger('server.store.sqlite')
-const CHECKPOINT_RETRY_MS = 100
 /**
  * Withdraws within this long of the last checkpoint share the next one. A truncating
  * checkpoint costs several fsyncs (milliseconds on a disk) on the event loop's thread, and
  * a burst of withdraws (one every few ms) paid it once each, stalling every frame behind
  * it; the withdrawn text may stay in old WAL frames this much longer (the client core does
- * the same: services/cleanup.ts).
+ * the same: src/main/core/db/cleanup.ts; both coalesce with src/node/coalesced.ts).
  */
 const CHECKPOINT_COALESCE_MS = 50
 /** Writes per group commit; more wait for the next one, so one commit never blocks for long. */
@@ -69,9 +68,18 @@ interface PendingWrite {
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown }
 
 export class SqliteStore implements ChatStore {
-  private checkpointTimer: NodeJS.Timeout | null = null
-  /** When the last checkpoint after withdraws ended. */
-  private lastCheckpointAt = Number.NEGATIVE_INFINITY
+  /**
+   * The withdrawn text is still in the WAL (the frames written before the delete) until a
+   * checkpoint copies the zeroed pages back and truncates it: right after the commit, or,
+   * within CHECKPOINT_COALESCE_MS of the last one, when that window ends.
+   */
+  private readonly checkpoints = new CoalescedRuns(CHECKPOINT_COALESCE_MS, (end) => {
+    // in a turn of its own, so the answer to the withdraw goes out first
+    setTimeout(() => {
+      if (!this.closed) truncateWalUntilDone(this.db)
+      end()
+    }, 0)
+  })
   private closed = false
   private pending: PendingWrite[] = []
   private commitScheduled = false
@@ -145,7 +153,7 @@ export class SqliteStore implements ChatStore {
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
     const result = await this.write(() => withdrawMessage(this.db, request))
-    if (result.kind === 'withdrawn') this.scheduleCheckpoint()
+    if (result.kind === 'withdrawn') this.checkpoints.request()
     return result
   }
 
@@ -158,10 +166,7 @@ export class SqliteStore implements ChatStore {
     // writes already accepted are committed, not dropped
     while (this.pending.length > 0) this.commitPending()
     this.closed = true
-    if (this.checkpointTimer) {
-      clearTimeout(this.checkpointTimer)
-      this.checkpointTimer = null
-    }
+    this.checkpoints.close()
     // closing the last connection checkpoints the WAL and removes it
     this.db.close()
   }
@@ -213,29 +218,5 @@ export class SqliteStore implements ChatStore {
       if (outcome.ok) write.resolve(outcome.value)
       else write.reject(outcome.err)
     })
-  }
-
-  /**
-   * The withdrawn text is still in the WAL (the frames written before the delete) until a
-   * checkpoint copies the zeroed pages back and truncates it: right after the commit, or,
-   * within CHECKPOINT_COALESCE_MS of the last one, when that window ends.
-   */
-  private scheduleCheckpoint(delayMs = this.lastCheckpointAt + CHECKPOINT_COALESCE_MS - performance.now()): void {
-    if (this.checkpointTimer) return
-    this.checkpointTimer = setTimeout(() => {
-      this.checkpointTimer = null
-      if (this.closed) return
-      try {
-        const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
-        if (result?.busy) {
-          log.warn('WAL checkpoint after withdraw was blocked; retrying')
-          this.scheduleCheckpoint(CHECKPOINT_RETRY_MS)
-        }
-      } catch (err) {
-        log.error({ err }, 'WAL checkpoint after withdraw failed')
-      } finally {
-        this.lastCheckpointAt = performance.now()
-      }
-    }, Math.max(0, delayMs))
   }
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate'
+import type { Migration } from '../../../../node/sqlite/migrate'
 
 /**
  * The search index split by age into `messages_fts_recent` and `messages_fts_archive`

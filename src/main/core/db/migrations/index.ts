@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate'
+import type { Migration } from '../../../../node/sqlite/migrate'
 import { initial } from './001-initial'
 import { repliesAndSettings } from './002-replies-settings'
 import { groups } from './003-groups'

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 export type ConversationKind = 'direct' | 'group'
 
@@ -41,13 +41,13 @@ function toRow(r: RawConversation): ConversationRow {
 const COLUMNS = 'id, kind, peer, title, last_message_id, last_ts, unread, read_ts'
 
 export function getConversation(db: Database, id: string): ConversationRow | null {
-  const r = stmt<[string], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations WHERE id = ?`).get(id)
+  const r = prepare<[string], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations WHERE id = ?`).get(id)
   return r ? toRow(r) : null
 }
 
 /** Most recent first. */
 export function listConversations(db: Database): ConversationRow[] {
-  return stmt<[], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations ORDER BY last_ts DESC, id DESC`)
+  return prepare<[], RawConversation>(db, `SELECT ${COLUMNS} FROM conversations ORDER BY last_ts DESC, id DESC`)
     .all()
     .map(toRow)
 }
@@ -62,7 +62,7 @@ export interface NewConversation {
 
 /** Create the conversation if it does not exist yet; true when it was created. */
 export function ensureConversation(db: Database, c: NewConversation): boolean {
-  const info = stmt(
+  const info = prepare(
     db,
     `INSERT INTO conversations (id, kind, peer, title, last_ts, created_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
@@ -72,7 +72,7 @@ export function ensureConversation(db: Database, c: NewConversation): boolean {
 
 /** A group's name as the server last sent it. */
 export function setConversationTitle(db: Database, id: string, title: string): void {
-  stmt(db, 'UPDATE conversations SET title = ? WHERE id = ? AND title <> ?').run(title, id, title)
+  prepare(db, 'UPDATE conversations SET title = ? WHERE id = ? AND title <> ?').run(title, id, title)
 }
 
 /** The preview: the newest message, and its time (the conversation's creation when it has none). */
@@ -94,10 +94,10 @@ const SET_PREVIEW = `
  */
 export function refreshConversationSummary(db: Database, id: string, me: string, unreadChange?: number): void {
   if (unreadChange !== undefined) {
-    stmt(db, `UPDATE conversations SET ${SET_PREVIEW}, unread = unread + ? WHERE id = ?`).run(unreadChange, id)
+    prepare(db, `UPDATE conversations SET ${SET_PREVIEW}, unread = unread + ? WHERE id = ?`).run(unreadChange, id)
     return
   }
-  stmt(
+  prepare(
     db,
     `UPDATE conversations SET ${SET_PREVIEW},
        unread = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
@@ -113,7 +113,7 @@ export function countsAsUnread(
   me: string,
 ): boolean {
   if (m.kind !== 'text' || m.sender === me) return false
-  const readTs = stmt<[string], { read_ts: number }>(db, 'SELECT read_ts FROM conversations WHERE id = ?').get(
+  const readTs = prepare<[string], { read_ts: number }>(db, 'SELECT read_ts FROM conversations WHERE id = ?').get(
     m.conversationId,
   )?.read_ts
   return readTs !== undefined && m.ts > readTs
@@ -124,7 +124,7 @@ export function countsAsUnread(
  * unacknowledged ones carry a local timestamp that may run ahead of the server's.
  */
 export function markConversationRead(db: Database, id: string, me: string): boolean {
-  const info = stmt(
+  const info = prepare(
     db,
     `UPDATE conversations SET
        read_ts = max(read_ts, coalesce((SELECT max(m.ts) FROM messages m

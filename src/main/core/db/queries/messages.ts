@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { DeliveryState } from '../../../../shared/bridge'
-import type { Role } from '../../../../shared/recall'
-import { stmt } from '../statements'
+import type { Role } from '../../../../shared/group-rules'
+import { prepare } from '../../../../node/sqlite/statements'
 import { indexMessage, MATCHING_ROWIDS_SQL, unindexMessage, type SearchPartition } from './search-index'
 
 export interface MessageRow {
@@ -118,7 +118,7 @@ const selectFrom = (source: string): string => `SELECT m.row_id, m.id, m.convers
 const SELECT = selectFrom('messages m')
 
 export function getMessage(db: Database, id: string): MessageRow | null {
-  const r = stmt<[string], RawMessage>(db, `${SELECT} WHERE m.id = ?`).get(id)
+  const r = prepare<[string], RawMessage>(db, `${SELECT} WHERE m.id = ?`).get(id)
   return r ? toRow(r) : null
 }
 
@@ -135,12 +135,12 @@ export function listMessagePage(
   limit: number,
 ): MessageRow[] {
   const rows = before
-    ? stmt<[string, number, number, string, number], RawMessage>(
+    ? prepare<[string, number, number, string, number], RawMessage>(
         db,
         `${SELECT} WHERE m.conversation_id = ? AND (m.ts < ? OR (m.ts = ? AND m.id < ?))
          ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
       ).all(conversationId, before.ts, before.ts, before.id, limit)
-    : stmt<[string, number], RawMessage>(
+    : prepare<[string, number], RawMessage>(
         db,
         `${SELECT} WHERE m.conversation_id = ? ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
       ).all(conversationId, limit)
@@ -149,7 +149,7 @@ export function listMessagePage(
 
 /** One page of a conversation, strictly newer than `after`, oldest first. */
 export function listMessagesAfter(db: Database, conversationId: string, after: PageCursor, limit: number): MessageRow[] {
-  return stmt<[string, number, number, string, number], RawMessage>(
+  return prepare<[string, number, number, string, number], RawMessage>(
     db,
     `${SELECT} WHERE m.conversation_id = ? AND (m.ts > ? OR (m.ts = ? AND m.id > ?))
      ORDER BY m.ts ASC, m.id ASC LIMIT ?`,
@@ -160,7 +160,7 @@ export function listMessagesAfter(db: Database, conversationId: string, after: P
 
 /** Ids of the messages of a conversation that quote `quotedId`. */
 export function listReplyIds(db: Database, conversationId: string, quotedId: string): string[] {
-  return stmt<[string, string], { id: string }>(
+  return prepare<[string, string], { id: string }>(
     db,
     'SELECT id FROM messages WHERE reply_to = ? AND conversation_id = ?',
   )
@@ -181,7 +181,7 @@ export interface NewTextMessage {
 
 /** The message and its search entry, keyed by the message's rowid. */
 export function insertTextMessage(db: Database, m: NewTextMessage): number {
-  const info = stmt(
+  const info = prepare(
     db,
     `INSERT INTO messages (id, conversation_id, sender, kind, text, ts, state, reply_to) VALUES (?, ?, ?, 'text', ?, ?, ?, ?)`,
   ).run(m.id, m.conversationId, m.sender, m.text, m.ts, m.state, m.replyTo ?? null)
@@ -201,7 +201,7 @@ export interface NewNotice {
 }
 
 export function insertNotice(db: Database, n: NewNotice): void {
-  stmt(
+  prepare(
     db,
     `INSERT INTO messages (id, conversation_id, sender, kind, text, ts, state, notice_actor, notice_author, notice_reason, notice_type)
      VALUES (?, ?, ?, 'notice', NULL, ?, NULL, ?, ?, ?, 'withdrawn')`,
@@ -224,7 +224,7 @@ export interface NewGroupNotice {
 
 /** A membership or role change shown in the timeline; the actor stands as its sender. */
 export function insertGroupNotice(db: Database, n: NewGroupNotice): void {
-  stmt(
+  prepare(
     db,
     `INSERT INTO messages (id, conversation_id, sender, kind, text, ts, state, notice_actor, notice_type, notice_members, notice_role)
      VALUES (?, ?, ?, 'notice', NULL, ?, NULL, ?, ?, ?, ?)`,
@@ -237,13 +237,13 @@ export function insertGroupNotice(db: Database, n: NewGroupNotice): void {
  */
 export function deleteMessage(db: Database, row: Pick<MessageRow, 'rowId' | 'kind'>): SearchPartition | null {
   const partition = row.kind === 'text' ? unindexMessage(db, row.rowId) : null
-  stmt(db, 'DELETE FROM messages WHERE row_id = ?').run(row.rowId)
+  prepare(db, 'DELETE FROM messages WHERE row_id = ?').run(row.rowId)
   return partition
 }
 
 export function setDelivery(db: Database, id: string, state: DeliveryState, ts?: number): void {
-  if (ts === undefined) stmt(db, 'UPDATE messages SET state = ? WHERE id = ?').run(state, id)
-  else stmt(db, 'UPDATE messages SET state = ?, ts = ? WHERE id = ?').run(state, ts, id)
+  if (ts === undefined) prepare(db, 'UPDATE messages SET state = ? WHERE id = ?').run(state, id)
+  else prepare(db, 'UPDATE messages SET state = ?, ts = ? WHERE id = ?').run(state, ts, id)
 }
 
 /** Message ids whose text matches (trigram search: at least 3 characters). */
@@ -295,5 +295,5 @@ export function searchMessageRows(db: Database, search: MessageSearch): MessageR
   params.push(search.limit)
   const sql = `${selectFrom(from)} WHERE ${where.join(' AND ')}
     ORDER BY m.ts DESC, m.id DESC LIMIT ?`
-  return stmt<typeof params, RawMessage>(db, sql).all(...params).map(toRow)
+  return prepare<typeof params, RawMessage>(db, sql).all(...params).map(toRow)
 }

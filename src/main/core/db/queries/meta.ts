@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { newId } from '../../../../shared/ids'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 type MetaKey =
   | 'deviceId'
@@ -19,19 +19,19 @@ type MetaKey =
   | 'adminRecallWindowSeconds'
 
 export function getMeta(db: Database, key: MetaKey): string | null {
-  const row = stmt<[string], { value: string }>(db, 'SELECT value FROM meta WHERE key = ?').get(key)
+  const row = prepare<[string], { value: string }>(db, 'SELECT value FROM meta WHERE key = ?').get(key)
   return row?.value ?? null
 }
 
 export function setMeta(db: Database, key: MetaKey, value: string): void {
-  stmt(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+  prepare(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
     key,
     value,
   )
 }
 
 export function deleteMeta(db: Database, key: MetaKey): void {
-  stmt(db, 'DELETE FROM meta WHERE key = ?').run(key)
+  prepare(db, 'DELETE FROM meta WHERE key = ?').run(key)
 }
 
 /** This profile's device id, created on first use. */
@@ -80,12 +80,12 @@ export function advanceCursor(db: Database, seq: number): number {
   return next
 }
 
-export interface RecallWindows {
+export interface WithdrawWindows {
   recallWindowSeconds: number
   adminRecallWindowSeconds: number
 }
 
-export function getRecallWindows(db: Database, defaults: RecallWindows): RecallWindows {
+export function getWithdrawWindows(db: Database, defaults: WithdrawWindows): WithdrawWindows {
   const user = getMeta(db, 'recallWindowSeconds')
   const admin = getMeta(db, 'adminRecallWindowSeconds')
   return {
@@ -94,7 +94,7 @@ export function getRecallWindows(db: Database, defaults: RecallWindows): RecallW
   }
 }
 
-export function setRecallWindows(db: Database, windows: RecallWindows): void {
+export function setWithdrawWindows(db: Database, windows: WithdrawWindows): void {
   db.transaction(() => {
     setMeta(db, 'recallWindowSeconds', String(windows.recallWindowSeconds))
     setMeta(db, 'adminRecallWindowSeconds', String(windows.adminRecallWindowSeconds))

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 export type OutboxKind = 'send' | 'cmd'
 
@@ -51,7 +51,7 @@ export interface NewOutboxEntry {
 }
 
 export function enqueue(db: Database, e: NewOutboxEntry): void {
-  stmt(
+  prepare(
     db,
     `INSERT INTO outbox (id, kind, conversation_id, message_id, reason, transmitted, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -60,16 +60,16 @@ export function enqueue(db: Database, e: NewOutboxEntry): void {
 
 /** In the order the frames were queued. */
 export function listOutbox(db: Database): OutboxEntry[] {
-  return stmt<[], RawEntry>(db, `SELECT ${COLUMNS} FROM outbox ORDER BY seq`).all().map(toEntry)
+  return prepare<[], RawEntry>(db, `SELECT ${COLUMNS} FROM outbox ORDER BY seq`).all().map(toEntry)
 }
 
 export function getOutboxEntry(db: Database, id: string): OutboxEntry | null {
-  const r = stmt<[string], RawEntry>(db, `SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id)
+  const r = prepare<[string], RawEntry>(db, `SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id)
   return r ? toEntry(r) : null
 }
 
 export function findOutboxFor(db: Database, messageId: string, kind: OutboxKind): OutboxEntry | null {
-  const r = stmt<[string, string], RawEntry>(
+  const r = prepare<[string, string], RawEntry>(
     db,
     `SELECT ${COLUMNS} FROM outbox WHERE message_id = ? AND kind = ? ORDER BY seq LIMIT 1`,
   ).get(messageId, kind)
@@ -77,16 +77,16 @@ export function findOutboxFor(db: Database, messageId: string, kind: OutboxKind)
 }
 
 export function deleteOutboxEntry(db: Database, id: string): boolean {
-  return stmt(db, 'DELETE FROM outbox WHERE id = ?').run(id).changes > 0
+  return prepare(db, 'DELETE FROM outbox WHERE id = ?').run(id).changes > 0
 }
 
 /** Every queued frame about one message (its send and any withdraw of it). */
 export function deleteOutboxFor(db: Database, messageId: string): void {
-  stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(messageId)
+  prepare(db, 'DELETE FROM outbox WHERE message_id = ?').run(messageId)
 }
 
 export function markTransmitted(db: Database, ids: readonly string[]): void {
-  const update = stmt(db, 'UPDATE outbox SET transmitted = 1 WHERE id = ? AND transmitted = 0')
+  const update = prepare(db, 'UPDATE outbox SET transmitted = 1 WHERE id = ? AND transmitted = 0')
   db.transaction(() => {
     for (const id of ids) update.run(id)
   })()

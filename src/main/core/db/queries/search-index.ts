@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 /**
  * The full-text index is split by age. FTS5 secure-delete removes a deleted message's
@@ -23,15 +23,15 @@ export const ROLLOVER_BATCH = 500
 
 /** New messages always start in `recent`; the rollover moves them on. */
 export function indexMessage(db: Database, rowId: number, text: string): void {
-  stmt(db, `INSERT INTO ${TABLE.recent} (rowid, text) VALUES (?, ?)`).run(rowId, text)
+  prepare(db, `INSERT INTO ${TABLE.recent} (rowid, text) VALUES (?, ?)`).run(rowId, text)
 }
 
 /** Delete a message's entry; returns the partition that held it (null: none did). */
 export function unindexMessage(db: Database, rowId: number): SearchPartition | null {
   for (const p of SEARCH_PARTITIONS) {
-    const held = stmt(db, `SELECT rowid FROM ${TABLE[p]} WHERE rowid = ?`).get(rowId)
+    const held = prepare(db, `SELECT rowid FROM ${TABLE[p]} WHERE rowid = ?`).get(rowId)
     if (!held) continue
-    stmt(db, `DELETE FROM ${TABLE[p]} WHERE rowid = ?`).run(rowId)
+    prepare(db, `DELETE FROM ${TABLE[p]} WHERE rowid = ?`).run(rowId)
     return p
   }
   return null
@@ -45,9 +45,9 @@ export function unindexMessage(db: Database, rowId: number): SearchPartition | n
  */
 export function mergeIndexStep(db: Database, p: SearchPartition, pages: number): boolean {
   const t = TABLE[p]
-  const changes = stmt<[], { n: number }>(db, 'SELECT total_changes() AS n')
+  const changes = prepare<[], { n: number }>(db, 'SELECT total_changes() AS n')
   const before = changes.get()!.n
-  stmt(db, `INSERT INTO ${t} (${t}, rank) VALUES ('merge', ?)`).run(-Math.max(1, Math.trunc(pages)))
+  prepare(db, `INSERT INTO ${t} (${t}, rank) VALUES ('merge', ?)`).run(-Math.max(1, Math.trunc(pages)))
   // FTS5 counts at least 2 changes when the merge wrote anything (its documented progress test)
   return changes.get()!.n - before >= 2
 }
@@ -55,7 +55,7 @@ export function mergeIndexStep(db: Database, p: SearchPartition, pages: number):
 export function clearIndex(db: Database): void {
   for (const p of SEARCH_PARTITIONS) {
     const t = TABLE[p]
-    stmt(db, `INSERT INTO ${t} (${t}) VALUES ('delete-all')`).run()
+    prepare(db, `INSERT INTO ${t} (${t}) VALUES ('delete-all')`).run()
   }
 }
 
@@ -64,7 +64,7 @@ export function rebuildIndexByAge(db: Database, cutoffTs: number): void {
   db.transaction(() => {
     clearIndex(db)
     const copy = (p: SearchPartition, cmp: '>=' | '<') =>
-      stmt(db, `INSERT INTO ${TABLE[p]} (rowid, text) SELECT row_id, text FROM messages WHERE kind = 'text' AND ts ${cmp} ?`).run(cutoffTs)
+      prepare(db, `INSERT INTO ${TABLE[p]} (rowid, text) SELECT row_id, text FROM messages WHERE kind = 'text' AND ts ${cmp} ?`).run(cutoffTs)
     copy('recent', '>=')
     copy('archive', '<')
   })()
@@ -80,14 +80,14 @@ export const MATCHING_ROWIDS_SQL = `SELECT rowid FROM ${TABLE.recent} WHERE ${TA
 /** Move up to `limit` messages older than `cutoffTs` from `recent` to `archive`, in one transaction. */
 export function rolloverBatch(db: Database, cutoffTs: number, limit = ROLLOVER_BATCH): number {
   return db.transaction(() => {
-    const rows = stmt<[number, number], { rowId: number; text: string }>(
+    const rows = prepare<[number, number], { rowId: number; text: string }>(
       db,
       `SELECT m.row_id AS rowId, m.text AS text FROM ${TABLE.recent} f JOIN messages m ON m.row_id = f.rowid
        WHERE m.ts < ? AND m.text IS NOT NULL LIMIT ?`,
     ).all(cutoffTs, limit)
     for (const r of rows) {
-      stmt(db, `DELETE FROM ${TABLE.recent} WHERE rowid = ?`).run(r.rowId)
-      stmt(db, `INSERT INTO ${TABLE.archive} (rowid, text) VALUES (?, ?)`).run(r.rowId, r.text)
+      prepare(db, `DELETE FROM ${TABLE.recent} WHERE rowid = ?`).run(r.rowId)
+      prepare(db, `INSERT INTO ${TABLE.archive} (rowid, text) VALUES (?, ?)`).run(r.rowId, r.text)
     }
     return rows.length
   })()

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { stmt } from '../statements'
+import { prepare } from '../../../../node/sqlite/statements'
 
 export type TombstoneStatus = 'applied' | 'pending'
 
@@ -43,7 +43,7 @@ function toTombstone(r: RawTombstone): Tombstone {
 }
 
 export function getTombstone(db: Database, msgId: string): Tombstone | null {
-  const r = stmt<[string], RawTombstone>(
+  const r = prepare<[string], RawTombstone>(
     db,
     'SELECT msg_id, conversation_id, withdrawn_by, author, at, message_ts, reason, status FROM tombstones WHERE msg_id = ?',
   ).get(msgId)
@@ -51,7 +51,7 @@ export function getTombstone(db: Database, msgId: string): Tombstone | null {
 }
 
 export function putTombstone(db: Database, t: Tombstone): void {
-  stmt(
+  prepare(
     db,
     `INSERT INTO tombstones (msg_id, conversation_id, withdrawn_by, author, at, message_ts, reason, status)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -62,5 +62,5 @@ export function putTombstone(db: Database, t: Tombstone): void {
 }
 
 export function deleteTombstone(db: Database, msgId: string): void {
-  stmt(db, 'DELETE FROM tombstones WHERE msg_id = ?').run(msgId)
+  prepare(db, 'DELETE FROM tombstones WHERE msg_id = ?').run(msgId)
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate'
+import type { Migration } from '../../../../node/sqlite/migrate'
 
 /**
  * Accounts, sessions, devices, message history, tombstones and the per-user log.

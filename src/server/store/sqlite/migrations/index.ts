@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate'
+import type { Migration } from '../../../../node/sqlite/migrate'
 import { migration001 } from './001-initial'
 import { migration002 } from './002-groups'
 import { migration003 } from './003-replies'
