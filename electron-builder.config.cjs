@@ -2,12 +2,14 @@
  * Packaging for the desktop app with electron-builder: AppImage and deb (Linux), dmg
  * (macOS), NSIS (Windows).
  *
- *   npm run build && npx electron-builder --config electron-builder.config.cjs [--linux|--mac|--win]
+ *   npm run dist [-- --linux|--mac|--win]
  *
- * electron-builder is not a dependency of this repository and needs the Electron binary
- * (and, for better-sqlite3, a rebuild against Electron's headers), so packages cannot be
- * built where those cannot be downloaded; `src/main/desktop/packaging.test.ts` checks this
- * configuration's structure instead. CommonJS because electron-builder `require`s it.
+ * which builds the app (electron-vite), better-sqlite3 for Electron's ABI
+ * (scripts/electron-native.mjs, into build/electron-native) and then the packages for
+ * this machine's platform and architecture. electron-builder downloads Electron (and, for
+ * some targets, its packaging tools) while it builds, so packages cannot be built where
+ * those downloads are not allowed; `src/main/desktop/packaging.test.ts` checks this
+ * configuration's structure. CommonJS because electron-builder `require`s it.
  *
  * @type {import('electron-builder').Configuration}
  */
@@ -19,15 +21,19 @@ module.exports = {
     output: 'dist',
     buildResources: 'resources',
   },
-  // What electron-vite built; production dependencies (better-sqlite3, ws, pino, zod...)
-  // are added by electron-builder from package.json `dependencies`.
-  files: ['out/**/*', 'package.json', '!**/*.map'],
+  // What electron-vite built, and the Electron build of better-sqlite3 with its stamp, which
+  // the main process hands to better-sqlite3 as `nativeBinding` once the stamp matches the
+  // running Electron (src/main/native.ts). Production dependencies (better-sqlite3, ws,
+  // pino, zod...) are added by electron-builder from package.json `dependencies`.
+  files: ['out/**/*', 'build/electron-native/**/*', 'package.json', '!**/*.map'],
   extraResources: [{ from: 'resources', to: 'resources', filter: ['*.png'] }],
   asar: true,
-  // The native addon cannot be loaded from inside the asar archive.
-  asarUnpack: ['node_modules/better-sqlite3/**/*'],
-  // Rebuild native dependencies (better-sqlite3) for Electron's ABI inside the package.
-  npmRebuild: true,
+  // Native addons cannot be loaded from inside the asar archive.
+  asarUnpack: ['node_modules/better-sqlite3/**/*', 'build/electron-native/**/*'],
+  // Not electron-builder's rebuild: it rebuilds node_modules/better-sqlite3 in place, which
+  // leaves the project with a build Node cannot load (the server, the tests, browser mode).
+  // The Electron build comes from build/electron-native instead (see files).
+  npmRebuild: false,
   artifactName: '${productName}-${version}-${os}-${arch}.${ext}',
   publish: null,
 

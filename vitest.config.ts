@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
           // Some unit tests hash real scrypt passwords or start a server process: seconds on
           // two cores shared with other runs, which the 5 s default does not allow for.

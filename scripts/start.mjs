@@ -2,10 +2,12 @@
 /**
  * `npm start [-- --server ws://HOST:PORT] [--profile DIR]`
  *
- * Builds if needed, then runs the desktop app. Where no Electron binary exists (as on
- * machines where its download is not allowed), runs the same client in browser mode
- * instead: a chat server (unless --server is given) plus the browser-mode host, and
- * prints the URL to open. Ctrl-C stops everything it started.
+ * Builds if needed, then runs the desktop app. Electron's binary and the Electron build
+ * of better-sqlite3 are made on the first start (both downloads, each bounded in time
+ * with a progress line). Where either cannot be had (as on machines where those
+ * downloads are not allowed), runs the same client in browser mode instead, saying why:
+ * a chat server (unless --server is given) plus the browser-mode host, and prints the
+ * URL to open. Ctrl-C stops everything it started.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,24 +17,45 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ensureBuild } from './ensure-build.mjs'
 import { buildElectronNative } from './electron-native.mjs'
-import { findElectronBinary } from './lib/electron-binary.mjs'
+import { ensureElectronBinary } from './lib/electron-binary.mjs'
 import { SERVER_READY, WEB_READY, waitForReadyLine } from './lib/ready-line.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-/** Same file and format as the desktop app's embedded server (src/main/embedded-server.ts). */
+/** Same file and format as the desktop app's embedded server (src/main/desktop/embedded-server.ts). */
 const ENDPOINT_FILE = 'embedded-endpoint.json'
 const passThrough = process.argv.slice(2)
 
 ensureBuild()
 
-const electron = findElectronBinary(root)
-if (electron.ok) runElectron(electron.path)
-else await runBrowserMode(electron.reason)
+const desktop = await prepareDesktop()
+if (desktop.ok) runElectron(desktop.path)
+else await runBrowserMode(desktop.reason)
+
+/** The Electron binary and a better-sqlite3 it can load, fetched on the first start. */
+async function prepareDesktop() {
+  // Ctrl-C during a download stops it (its process group) rather than orphaning it.
+  const interrupt = new AbortController()
+  const onSignal = () => interrupt.abort()
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, onSignal)
+  try {
+    const electron = await ensureElectronBinary(root, { signal: interrupt.signal })
+    if (interrupt.signal.aborted) process.exit(130)
+    if (!electron.ok) return electron
+    const native = await buildElectronNative({ root, signal: interrupt.signal })
+    if (interrupt.signal.aborted) process.exit(130)
+    if (!native.ok) {
+      // Electron cannot open Node's build of it, so the app would fail at its first query.
+      return { ok: false, reason: `better-sqlite3 could not be built for Electron ${electron.version} (${native.reason})` }
+    }
+    return electron
+  } catch (err) {
+    return { ok: false, reason: `preparing the desktop app failed: ${err instanceof Error ? err.message : String(err)}` }
+  } finally {
+    for (const signal of ['SIGINT', 'SIGTERM']) process.off(signal, onSignal)
+  }
+}
 
 function runElectron(binary) {
-  if (!buildElectronNative()) {
-    process.stderr.write('parley: continuing without an Electron build of better-sqlite3; the database may fail to open\n')
-  }
   const child = spawn(binary, [root, ...passThrough], { cwd: root, stdio: 'inherit' })
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
@@ -49,7 +72,7 @@ async function runBrowserMode(reason) {
     },
     strict: true,
   })
-  process.stdout.write(`parley: Electron is not available (${reason}); falling back to browser mode.\n`)
+  process.stdout.write(`parley: the desktop app cannot start here (${reason}); falling back to browser mode.\n`)
 
   const home = path.join(os.homedir(), '.parley')
   const children = []

@@ -1,5 +1,16 @@
 export type ElectronBinary =
   | { ok: true; path: string; version: string }
-  | { ok: false; reason: string; version: string | null }
+  /** `installer`: Electron's own installer, present when only the download is missing. */
+  | { ok: false; reason: string; version: string | null; installer?: string }
 
-export function findElectronBinary(repoRoot: string): ElectronBinary
+export interface SetupOptions {
+  timeoutMs?: number
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+  stream?: NodeJS.WritableStream & { isTTY?: boolean }
+}
+
+export const ELECTRON_INSTALL_TIMEOUT_MS: number
+
+export function findElectronBinary(repoRoot: string, env?: NodeJS.ProcessEnv): ElectronBinary
+export function ensureElectronBinary(repoRoot: string, options?: SetupOptions): Promise<ElectronBinary>

@@ -57,6 +57,7 @@ const en = {
   },
   chat: {
     empty: 'Select a chat or start a new one.',
+    backToList: 'Back to chats | Back to chats, {n} unread message | Back to chats, {n} unread messages',
     listLabel: 'Messages with {title}',
     loading: 'Loading messages…',
     loadingOlder: 'Loading older messages…',

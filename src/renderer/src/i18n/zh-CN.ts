@@ -58,6 +58,7 @@ const zhCN: MessageSchema = {
   },
   chat: {
     empty: '选择一个聊天，或发起新的聊天。',
+    backToList: '返回聊天列表 | 返回聊天列表，{n} 条未读消息 | 返回聊天列表，{n} 条未读消息',
     listLabel: '与 {title} 的消息',
     loading: '正在加载消息…',
     loadingOlder: '正在加载更早的消息…',
