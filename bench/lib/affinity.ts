@@ -8,9 +8,18 @@
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 
+/**
+ * The machine's cores. Not `os.availableParallelism()`: that follows this process's own
+ * affinity, which the pinned run narrows to one core, so a second storage's run would find
+ * "one core" and the restore would keep the process there.
+ */
+function machineCores(): number {
+  return os.cpus().length
+}
+
 /** Why pinning cannot be done here, or null when it can. */
 export function pinningUnavailable(): string | null {
-  if (os.availableParallelism() < 2) return 'pinning needs two cores'
+  if (machineCores() < 2) return 'pinning needs two cores'
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
     return null
@@ -21,7 +30,7 @@ export function pinningUnavailable(): string | null {
 
 /** Every core of the machine, as taskset writes a list. */
 export function allCores(): string {
-  return `0-${os.availableParallelism() - 1}`
+  return `0-${machineCores() - 1}`
 }
 
 /** Moves every thread of process `pid` onto `cores` (a taskset list such as "0" or "0-1"). */
