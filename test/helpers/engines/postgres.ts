@@ -77,7 +77,7 @@ export async function startPostgres(): Promise<PostgresInstance> {
     await run(initdb, initArgs)
   } catch (err) {
     rmSync(root, { recursive: true, force: true })
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`)
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`, { cause: err })
   }
 
   const port = await freePort()
@@ -164,7 +164,9 @@ async function waitUntilReady(url: string, exited: Promise<number | null>, log: 
       return
     } catch (err) {
       await client.end().catch(() => {})
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms (${(err as Error).message}):\n${log()}`)
+      if (Date.now() > deadline) {
+        throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms (${(err as Error).message}):\n${log()}`, { cause: err })
+      }
     }
     // the next attempt once the postmaster had a moment, or at once if it exits
     await Promise.race([new Promise((resolve) => setTimeout(resolve, 50)), exited])
