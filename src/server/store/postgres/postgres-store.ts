@@ -83,7 +83,8 @@ export class PostgresStore implements ChatStore {
    */
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const where = describeUrl(url)
-    const settings = ['-c synchronous_commit=on']
+    // the URL's own `options` (say, a search_path) are kept; ours come after, so they win
+    const settings = [new URL(url).searchParams.get('options') ?? '', '-c synchronous_commit=on'].filter(Boolean)
     if (options.clockOffsetMs !== undefined) settings.push(`-c parley.clock_offset_ms=${Math.trunc(options.clockOffsetMs)}`)
     const pool = new pg.Pool({
       connectionString: url,
