@@ -41,6 +41,7 @@ const INSERT_SESSION = statement(
   'INSERT INTO sessions (id, token_hash, username, device_id, created_at) VALUES ($1, $2, $3, $4, $5)',
 )
 const INSERT_DEVICE = statement('insert_device', 'INSERT INTO devices (username, device_id) VALUES ($1, $2) ON CONFLICT DO NOTHING')
+const LOCK_DEVICE = statement('lock_device', 'SELECT 1 FROM devices WHERE username = $1 AND device_id = $2 FOR UPDATE')
 const SELECT_SESSION_BY_TOKEN = statement(
   'select_session_by_token',
   'SELECT id, username, device_id, created_at FROM sessions WHERE token_hash = $1',
@@ -63,11 +64,16 @@ export async function selectUser(sql: Sql, username: string): Promise<UserRecord
   return row ? toUser(row) : null
 }
 
-/** Call inside a transaction. */
+/**
+ * Call inside a transaction. Two sign-ins of one device on two nodes queue on the device
+ * row (the first lock in log.ts's order), so the second replaces the first and the device
+ * keeps one session.
+ */
 export async function insertSession(sql: Sql, session: NewSession): Promise<SessionRecord[]> {
+  await query(sql, INSERT_DEVICE, [session.username, session.deviceId])
+  await query(sql, LOCK_DEVICE, [session.username, session.deviceId])
   const replaced = (await query<SessionRow>(sql, DELETE_DEVICE_SESSIONS, [session.username, session.deviceId])).map(toSession)
   await query(sql, INSERT_SESSION, [session.id, session.tokenHash, session.username, session.deviceId, session.createdAt])
-  await query(sql, INSERT_DEVICE, [session.username, session.deviceId])
   return replaced
 }
 

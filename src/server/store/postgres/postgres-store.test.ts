@@ -16,6 +16,7 @@ import { describeChatStore } from '../conformance'
 import type { NewMessage, WithdrawResult } from '../types'
 import { PG_MIGRATIONS } from './migrations'
 import { PostgresStore } from './postgres-store'
+import { inTransaction } from './sql'
 
 let postgres: PostgresInstance
 /** One migrated database the tests share, emptied before each (the migrations' own tests make their own). */
@@ -182,6 +183,51 @@ describe('PostgresStore under concurrent writers', () => {
       // the created event, then one cmd per round: no message left, no second cmd
       expect(kinds).toEqual(['group', ...Array<string>(rounds).fill('cmd')])
     }
+    await other.close()
+    await store.close()
+  })
+})
+
+describe('PostgresStore units of work', () => {
+  it('runs a unit that lost a deadlock again instead of surfacing it', async () => {
+    const url = await emptyDatabase()
+    await inspect(url, (client) => client.query("INSERT INTO conversations (conversation_id) VALUES ('x'), ('y')"))
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    // both units hold their first row before either asks for its second: a real deadlock
+    let arrived = 0
+    let release!: () => void
+    const bothHoldOne = new Promise<void>((resolve) => (release = resolve))
+    const attempts = { xy: 0, yx: 0 }
+    const unit = (order: 'xy' | 'yx') =>
+      inTransaction(pool, async (sql) => {
+        attempts[order]++
+        await sql.query("SET LOCAL deadlock_timeout = '50ms'")
+        const [first, second] = order === 'xy' ? ['x', 'y'] : ['y', 'x']
+        await sql.query('UPDATE conversations SET last_ts = last_ts + 1 WHERE conversation_id = $1', [first])
+        if (attempts[order] === 1 && ++arrived === 2) release()
+        if (attempts[order] === 1) await bothHoldOne
+        await sql.query('UPDATE conversations SET last_ts = last_ts + 1 WHERE conversation_id = $1', [second])
+        return order
+      })
+    expect(await Promise.all([unit('xy'), unit('yx')])).toEqual(['xy', 'yx'])
+    // PostgreSQL aborted one of them; it ran again and both committed exactly once
+    expect(attempts.xy + attempts.yx).toBe(3)
+    const { rows } = await pool.query('SELECT conversation_id, last_ts FROM conversations ORDER BY conversation_id')
+    expect(rows).toEqual([{ conversation_id: 'x', last_ts: '2' }, { conversation_id: 'y', last_ts: '2' }])
+    await pool.end()
+  })
+
+  it('keeps one session per device when two nodes sign the same device in at once', async () => {
+    const { url, store } = await freshStore()
+    const other = await PostgresStore.open(url)
+    const session = (n: number) => ({ id: newId(), tokenHash: Buffer.alloc(32, n), username: 'bob', deviceId: 'phone', createdAt: 1 })
+    const [a, b] = [session(1), session(2)]
+    const answers = await Promise.all([store.createSession(a), other.createSession(b)])
+    // the later one replaced the earlier one, whichever that was
+    expect(answers.map((r) => r.replaced.length).sort()).toEqual([0, 1])
+    const left = await inspect(url, async (client) => (await client.query('SELECT id FROM sessions')).rows.map((r) => r.id as string))
+    expect(left).toHaveLength(1)
+    expect([a.id, b.id]).toContain(left[0])
     await other.close()
     await store.close()
   })
