@@ -351,6 +351,40 @@ export function describeChatStore(engine: string, open: OpenStore): void {
       expect(await store.membersOf(g)).toEqual(['alice', 'bob'])
     })
 
+    it('adds and removes members: the roster, its version and who hears of it', async () => {
+      await store.createUser({ username: 'carol', passwordHash: 'unused', createdAt: 1 })
+      await create()
+      const added = await store.changeGroup({
+        opId: newId(),
+        conversationId: g,
+        actor: 'alice',
+        change: { type: 'added', usernames: ['carol'] },
+        members: [owner, member, { username: 'carol', role: 'member' }],
+        audience: ['alice', 'bob', 'carol'],
+        basedOn: 1,
+        now: 3_000,
+      })
+      expect(added).toMatchObject({ kind: 'changed', deliveries: [{ username: 'alice' }, { username: 'bob' }, { username: 'carol', seq: 1 }] })
+      // a later joiner comes after the founders
+      expect(await store.membersOf(g)).toEqual(['alice', 'bob', 'carol'])
+      const removed = await store.changeGroup({
+        opId: newId(),
+        conversationId: g,
+        actor: 'alice',
+        change: { type: 'removed', username: 'bob' },
+        members: [owner, { username: 'carol', role: 'member' }],
+        audience: ['alice', 'bob', 'carol'],
+        basedOn: 2,
+        now: 4_000,
+      })
+      expect(removed.kind).toBe('changed')
+      expect(await store.findGroup(g)).toEqual({ conversationId: g, name: 'G', version: 3, members: [owner, { username: 'carol', role: 'member' }] })
+      expect(await store.rolesOf(g, 'bob')).toBeNull()
+      // the removed member hears of his removal, with the roster without him
+      const last = (await store.eventsAfter('bob', 0, 10)).at(-1)!.event
+      expect(last).toMatchObject({ kind: 'group', change: { type: 'removed', username: 'bob' }, group: { members: [owner, { username: 'carol', role: 'member' }] } })
+    })
+
     it('reads group events back from the log with the roster of their moment', async () => {
       const created = await create()
       const events = await store.eventsAfter('bob', 0, 10)
