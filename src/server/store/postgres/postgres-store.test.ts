@@ -217,6 +217,25 @@ describe('PostgresStore units of work', () => {
     await pool.end()
   })
 
+  it('marks a delivery once when two devices acknowledge it on two nodes at once', async () => {
+    const { url, store } = await freshStore()
+    const other = await PostgresStore.open(url)
+    const ab = directConversationId('alice', 'bob')
+    for (const text of ['one', 'two']) {
+      await store.appendMessages([{ id: newId(), conversationId: ab, sender: 'alice', text, members: ['alice', 'bob'], now: 0 }])
+    }
+    const [phone, laptop] = await Promise.all([
+      store.ackDevices([{ username: 'bob', deviceId: 'phone', seq: 2, now: 0 }]),
+      other.ackDevices([{ username: 'bob', deviceId: 'laptop', seq: 2, now: 0 }]),
+    ])
+    expect([phone[0]!.cursor, laptop[0]!.cursor]).toEqual([2, 2])
+    // the receipt went to alice once, from whichever ack came first
+    expect(phone[0]!.deliveries.length + laptop[0]!.deliveries.length).toBe(1)
+    expect((await store.eventsAfter('alice', 0, 10)).map((e) => e.event.kind)).toEqual(['message', 'message', 'receipt'])
+    await other.close()
+    await store.close()
+  })
+
   it('keeps one session per device when two nodes sign the same device in at once', async () => {
     const { url, store } = await freshStore()
     const other = await PostgresStore.open(url)
@@ -293,6 +312,21 @@ describe('PostgresStore open', () => {
     // opening again applies nothing
     await (await PostgresStore.open(url)).close()
     expect(await inspect(url, async (client) => (await client.query('SELECT count(*)::int AS n FROM parley_schema')).rows[0].n)).toBe(PG_MIGRATIONS.length)
+  })
+
+  it('creates the schema: every table, and a log read by its primary key', async () => {
+    const url = await postgres.createDatabase()
+    await (await PostgresStore.open(url)).close()
+    await inspect(url, async (client) => {
+      const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename as string)
+      expect(tables).toEqual([
+        'conversations', 'delivery_marks', 'devices', 'events', 'group_events', 'group_members', 'groups',
+        'messages', 'parley_schema', 'receipts', 'sessions', 'tombstones', 'users',
+      ])
+      await client.query('SET enable_seqscan = off')
+      const plan = (await client.query("EXPLAIN SELECT seq FROM events WHERE username = 'a' AND seq > 0 ORDER BY seq LIMIT 10")).rows
+      expect(JSON.stringify(plan)).toMatch(/Index (Only )?Scan using events_pkey/)
+    })
   })
 
   it('refuses a database migrated by a newer Parley, and leaves it untouched', async () => {
