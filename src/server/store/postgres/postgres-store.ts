@@ -10,6 +10,11 @@
  * Timestamps come from the database's clock (`parley_now_ms()`, migrations.ts); the `now`
  * the callers pass is not used, so nodes with skewed clocks stamp and judge withdraw
  * windows alike.
+ *
+ * Not yet matched here: the SQLite store leaves no trace of withdrawn text in its files
+ * (secure_delete, WAL truncation). PostgreSQL keeps a deleted row's bytes in its heap page
+ * until VACUUM reuses the space, and in WAL segments until they are recycled; the text is
+ * gone from every query at once, but not yet from the disk.
  */
 import pg from 'pg'
 import type { Role } from '../../../shared/group-rules'
