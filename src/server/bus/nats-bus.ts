@@ -76,7 +76,7 @@ export class NatsBus implements Bus {
         waitOnFirstConnect: false,
       })
     } catch (err) {
-      throw new Error(`cannot connect to NATS at ${redactUrl(url)}: ${reason(err)}`)
+      throw new Error(`cannot connect to NATS at ${redactUrl(url)}: ${reason(err)}`, { cause: err })
     }
     return new NatsBus(nc, options)
   }
@@ -124,6 +124,11 @@ export class NatsBus implements Bus {
         this.subscriptions.delete(username)
       },
     )
+  }
+
+  /** Resolves once the NATS server has received everything published so far (one round trip). */
+  async flush(): Promise<void> {
+    await this.nc.flush()
   }
 
   async close(): Promise<void> {
