@@ -237,13 +237,22 @@ describe('NatsBus resync', () => {
     expect(a.got.filter((m) => m.kind === 'events')).toEqual([notice(1)])
   })
 
-  it('sends resync to every local handler on each periodic check', async () => {
-    const bus = await natsBus(natsOptions({ checkIntervalMs: 20 }))
-    const [a, b] = [recorder(), recorder()]
-    bus.subscribe('alice', a.handler)
-    bus.subscribe('bob', b.handler)
-    await waitFor(() => a.got.length >= 2 && b.got.length >= 2, { what: 'two periodic checks' })
-    expect(new Set([...a.got, ...b.got].map((m) => m.kind))).toEqual(new Set(['resync']))
+  it('sends resync to every user once per periodic check, a slice at a time', async () => {
+    const bus = await natsBus(natsOptions({ checkIntervalMs: 50 }))
+    const users = Array.from({ length: 25 }, (_, i) => `user_${i}`)
+    const visits: string[] = []
+    const kinds = new Set<string>()
+    for (const username of users) {
+      bus.subscribe(username, (m) => {
+        kinds.add(m.kind)
+        visits.push(username)
+      })
+    }
+    await waitFor(() => visits.length >= 2 * users.length, { what: 'two rounds of checks' })
+    expect([...kinds]).toEqual(['resync'])
+    // each round visits every user exactly once
+    expect(new Set(visits.slice(0, users.length)).size).toBe(users.length)
+    expect(new Set(visits.slice(users.length, 2 * users.length)).size).toBe(users.length)
   })
 })
 

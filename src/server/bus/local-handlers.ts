@@ -50,6 +50,10 @@ export class LocalHandlers {
     for (const username of [...this.byUser.keys()]) this.deliver(username, message)
   }
 
+  usernames(): string[] {
+    return [...this.byUser.keys()]
+  }
+
   get users(): number {
     return this.byUser.size
   }

@@ -9,7 +9,7 @@
  * NATS core delivers at most once: a message published while a node is cut off from the
  * server is lost to that node. That is fine because the store is the source of truth and
  * every message here is only a notice. Two things make sure a lost notice only delays:
- * after every reconnect, and every `checkIntervalMs`, each local handler gets `resync`,
+ * after every reconnect, and once every `checkIntervalMs`, each local handler gets `resync`,
  * on which a connection re-reads its log after what it sent and re-checks its session.
  */
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node'
@@ -35,6 +35,12 @@ export interface NatsBusOptions {
 }
 
 export const DEFAULT_CHECK_INTERVAL_MS = 30_000
+/**
+ * The periodic check visits the users a tenth at a time, spread over the interval: each
+ * socket costs a log read and a session lookup, and a node with thousands of them must not
+ * send the database thousands of queries in one burst.
+ */
+const CHECK_SLICES = 10
 /** NATS's own default; the server tells the real one on connect. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 const SAFE_TOKEN = /^[a-z0-9_]+$/
@@ -55,6 +61,9 @@ export class NatsBus implements Bus {
   private readonly subscriptions = new Map<string, Subscription>()
   private readonly prefix: string
   private readonly checkTimer: NodeJS.Timeout | null
+  /** Users the current round of the periodic check has yet to visit. */
+  private checkRound: string[] = []
+  private checkSlice = 0
   private readonly statusWatch: Promise<void>
   private closing: Promise<void> | null = null
 
@@ -88,7 +97,7 @@ export class NatsBus implements Bus {
     this.prefix = options.subjectPrefix ?? 'parley.user'
     this.statusWatch = this.watchStatus()
     const interval = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS
-    this.checkTimer = interval > 0 ? setInterval(() => this.resyncAll('periodic check'), interval) : null
+    this.checkTimer = interval > 0 ? setInterval(() => this.checkNextSlice(), Math.max(1, interval / CHECK_SLICES)) : null
     this.checkTimer?.unref()
     void nc.closed().then((err) => {
       if (!this.closing) log.error({ err }, 'NATS connection closed for good; only local fan-out is left')
@@ -166,9 +175,18 @@ export class NatsBus implements Bus {
     }
   }
 
-  private resyncAll(why: string): void {
-    if (this.handlers.users === 0) return
-    log.debug({ why, users: this.handlers.users }, 'resync')
+  /** Sends `resync` to the next slice of this round's users; a new round starts when one ends. */
+  private checkNextSlice(): void {
+    if (this.checkRound.length === 0) {
+      this.checkRound = this.handlers.usernames()
+      this.checkSlice = Math.ceil(this.checkRound.length / CHECK_SLICES)
+    }
+    // users who left since the round began have no handlers any more: delivering to them is a no-op
+    for (const username of this.checkRound.splice(0, this.checkSlice)) this.handlers.deliver(username, { kind: 'resync' })
+  }
+
+  private resyncAll(): void {
+    log.info({ users: this.handlers.users }, 'resync after reconnect')
     this.handlers.broadcast({ kind: 'resync' })
   }
 
@@ -181,7 +199,7 @@ export class NatsBus implements Bus {
         case 'reconnect':
           // the client has subscribed again; what was published meanwhile is in the logs
           log.info({ server: status.server }, 'reconnected to NATS')
-          this.resyncAll('reconnect')
+          this.resyncAll()
           break
         case 'error':
           log.error({ err: status.error }, 'NATS error')
