@@ -128,10 +128,7 @@ export class NatsBus implements Bus {
       username,
       handler,
       () => this.subscribeUser(username),
-      () => {
-        this.subscriptions.get(username)?.unsubscribe()
-        this.subscriptions.delete(username)
-      },
+      () => this.unsubscribeUser(username),
     )
   }
 
@@ -183,6 +180,17 @@ export class NatsBus implements Bus {
     }
     // users who left since the round began have no handlers any more: delivering to them is a no-op
     for (const username of this.checkRound.splice(0, this.checkSlice)) this.handlers.deliver(username, { kind: 'resync' })
+  }
+
+  /** Runs from a socket's close handler: it must not throw, whatever state NATS is in. */
+  private unsubscribeUser(username: string): void {
+    const sub = this.subscriptions.get(username)
+    this.subscriptions.delete(username)
+    try {
+      sub?.unsubscribe()
+    } catch (err) {
+      log.warn({ err, username }, 'unsubscribing on NATS failed')
+    }
   }
 
   private resyncAll(): void {
