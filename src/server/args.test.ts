@@ -41,7 +41,7 @@ describe('engine URLs', () => {
 
   it('are described in --help', () => {
     expect(USAGE).toMatch(/--database URL .*PARLEY_DATABASE_URL/)
-    expect(USAGE).toMatch(/--nats URL .*PARLEY_NATS_URL/)
+    expect(USAGE).toMatch(/--nats URL\S* .*PARLEY_NATS_URL/)
   })
 
   it('are absent by default (SQLite and the in-process bus)', () => {

@@ -28,7 +28,7 @@ export const USAGE = `usage: npm run server -- [--host 127.0.0.1] [--port 7800] 
 
   --data DIR         the embedded SQLite store's directory (single node; unused with --database)
   --database URL     store everything in PostgreSQL (postgres:// or postgresql://); also PARLEY_DATABASE_URL
-  --nats URL         fan out between nodes over NATS (nats:// or tls://; needs --database); also PARLEY_NATS_URL
+  --nats URL[,URL]   fan out between nodes over NATS (nats:// or tls://; needs --database); also PARLEY_NATS_URL
 
 Without --database and --nats: one node on SQLite and an in-process bus. With both: a
 cluster node; start as many as you like on the same database and NATS server. A flag

@@ -36,6 +36,15 @@ export function databaseUrlProblem(text: string, what = 'the database URL'): str
   return urlProblem(text, what, DATABASE_PROTOCOLS)
 }
 
+/** A NATS cluster is given as a comma-separated list of its servers' URLs. */
+export function natsServers(text: string): string[] {
+  return text.split(',').map((part) => part.trim())
+}
+
 export function natsUrlProblem(text: string, what = 'the NATS URL'): string | null {
-  return urlProblem(text, what, NATS_PROTOCOLS)
+  for (const server of natsServers(text)) {
+    const problem = urlProblem(server, what, NATS_PROTOCOLS)
+    if (problem) return problem
+  }
+  return null
 }

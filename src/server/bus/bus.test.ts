@@ -261,8 +261,15 @@ describe('NatsBus.connect', () => {
     ['http://127.0.0.1:4222', /^the NATS URL must be a nats:\/\/ or tls:\/\/ URL, got "http:\/\/127\.0\.0\.1:4222\/?"$/],
     ['127.0.0.1:4222', /^the NATS URL must be a nats:\/\/ or tls:\/\/ URL/],
     ['nats://', /^the NATS URL must name a host/],
+    ['nats://127.0.0.1:4222,http://other:4222', /^the NATS URL must be a nats:\/\/ or tls:\/\/ URL, got "http:\/\/other:4222\/?"$/],
   ])('refuses %s', async (url, message) => {
     await expect(NatsBus.connect(url)).rejects.toThrow(message)
+  })
+
+  it('takes a comma-separated list of servers, connecting to one that is up', async () => {
+    const bus = await NatsBus.connect(`nats://127.0.0.1:${await closedPort()}, ${nats.url}`, natsOptions())
+    closers.push(() => bus.close())
+    await bus.flush()
   })
 
   it('says which server could not be reached and why, without the password', async () => {

@@ -14,7 +14,7 @@
  */
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node'
 import { logger } from '../../shared/log'
-import { natsUrlProblem, redactUrl } from '../engine-urls'
+import { natsServers, natsUrlProblem, redactUrl } from '../engine-urls'
 import { LocalHandlers } from './local-handlers'
 import type { Bus, BusHandler, BusMessage } from './types'
 import { decodeBusMessage, encodeBusMessage } from './wire'
@@ -67,14 +67,14 @@ export class NatsBus implements Bus {
   private readonly statusWatch: Promise<void>
   private closing: Promise<void> | null = null
 
-  /** Connects to the NATS server at `url`; the error says why not, in one line. */
+  /** Connects to the NATS server at `url` (or one of a comma-separated list); the error says why not, in one line. */
   static async connect(url: string, options: NatsBusOptions = {}): Promise<NatsBus> {
     const problem = natsUrlProblem(url)
     if (problem) throw new Error(problem)
     let nc: NatsConnection
     try {
       nc = await connect({
-        servers: url,
+        servers: natsServers(url),
         name: options.name ?? 'parley-server',
         timeout: options.connectTimeoutMs ?? 5_000,
         noEcho: true,
@@ -85,7 +85,8 @@ export class NatsBus implements Bus {
         waitOnFirstConnect: false,
       })
     } catch (err) {
-      throw new Error(`cannot connect to NATS at ${redactUrl(url)}: ${reason(err)}`, { cause: err })
+      const where = natsServers(url).map(redactUrl).join(',')
+      throw new Error(`cannot connect to NATS at ${where}: ${reason(err)}`, { cause: err })
     }
     return new NatsBus(nc, options)
   }
