@@ -36,11 +36,8 @@ export interface EngineOpeners {
 
 export type StoreOpener = EngineOpeners['openStore']
 
-// MERGE(issue-15-store): the PostgreSQL store is built on branch issue-15-store. Once it is
-// merged, delete the first line below and uncomment the second (its migrations, advisory
-// lock and "schema newer than the code" refusal all surface here as its open() errors).
-const openPostgresStore: StoreOpener = async () => { throw new Error('the PostgreSQL store is not part of this build') }
-// const openPostgresStore: StoreOpener = async (url) => (await import('./store/postgres/postgres-store')).PostgresStore.open(url)
+// Loaded only when a deployment asks for PostgreSQL: the embedded server never pulls in pg.
+const openPostgresStore: StoreOpener = async (url) => (await import('./store/postgres/postgres-store')).PostgresStore.open(url)
 
 export const DEFAULT_OPENERS: EngineOpeners = {
   openStore: openPostgresStore,

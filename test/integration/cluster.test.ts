@@ -7,6 +7,7 @@
  * the other node and gets only the notice, a race of two withdraws of one message, device
  * replacement and sign-out across nodes.
  */
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MessageView } from '../../src/shared/bridge'
 import { CloseCode } from '../../src/shared/protocol'
@@ -24,12 +25,12 @@ import {
   type TestClient,
 } from '../helpers/client'
 import { startNats, type NatsServer } from '../helpers/engines/nats'
-import { startPostgres, type PostgresServer } from '../helpers/engines/postgres'
+import { startPostgres, type PostgresInstance } from '../helpers/engines/postgres'
 import { ProtocolDevice } from '../helpers/protocol-device'
 import { launchServer, type ServerProcess } from '../helpers/server-process'
 import { expectNoTrace, marker } from '../helpers/trace'
 
-let postgres: PostgresServer
+let postgres: PostgresInstance
 let nats: NatsServer
 let databaseUrl: string
 let node1: ServerProcess
@@ -72,6 +73,17 @@ async function commandsInLog(username: string, msgId: string): Promise<number> {
     return events.filter((e) => e.event.kind === 'cmd' && e.event.ext.msgId === msgId).length
   } finally {
     await store.close()
+  }
+}
+
+/** One query against the cluster's database, as an operator would run it. */
+async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    return (await client.query<T>(text, values)).rows
+  } finally {
+    await client.end()
   }
 }
 
@@ -160,6 +172,10 @@ describe('two nodes on PostgreSQL and NATS', () => {
     for (const r of [byOwner, byAuthor]) expect(ok(r)).toEqual({ outcome: 'withdrawn' })
     await watcher.waitForEvent('message:withdrawn', (e) => e.messageId === m.id)
     for (const user of [ownerName, authorName, watcherName]) expect(await commandsInLog(user, m.id)).toBe(1)
+    const tombstones = await sql<{ withdrawn_by: string }>('SELECT withdrawn_by FROM tombstones WHERE msg_id = $1', [m.id])
+    expect(tombstones).toHaveLength(1)
+    expect([ownerName, authorName]).toContain(tombstones[0]!.withdrawn_by)
+    expect(await sql('SELECT 1 FROM messages WHERE id = $1', [m.id])).toHaveLength(0)
     expect(watcher.events.of('message:withdrawn').filter((e) => e.messageId === m.id)).toHaveLength(1)
   })
 
