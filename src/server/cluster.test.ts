@@ -1,53 +1,34 @@
 /**
- * Two server nodes on one store and a real nats-server: what a cluster promises beyond a
- * single node. The nodes run in this process and share one SQLite store (standing in for
- * PostgreSQL, which the cluster suite of issue 15 runs for real); everything between them
- * goes through NATS.
+ * Two server nodes in this process, each with its own PostgreSQL store (pool, shared
+ * throttle) on one real PostgreSQL and its own connection to one real nats-server: what a
+ * cluster promises beyond a single node, at the protocol level. The client-level cluster
+ * test (test/integration/cluster.test.ts) runs the nodes as processes.
  */
-import fs from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNats, type NatsServer } from '../../test/helpers/engines/nats'
+import { startPostgres, type PostgresInstance } from '../../test/helpers/engines/postgres'
 import { newId } from '../shared/ids'
 import { CloseCode, directConversationId } from '../shared/protocol'
 import { NatsBus } from './bus/nats-bus'
-import { SqliteStore } from './store/sqlite/sqlite-store'
-import type { ChatStore } from './store/types'
+import { PostgresStore } from './store/postgres/postgres-store'
 import { type Account, PASSWORD, request, sendText, signIn, signUp, startTestServer, TestClient, type TestServer } from './test-support/harness'
-import { MemoryThrottle } from './throttle'
 
 let nats: NatsServer
-let storeDir: string
-let store: SqliteStore
+let postgres: PostgresInstance
 let one: TestServer
 let two: TestServer
 let alice: Account
 let bob: Account
 
-/** The store as a node sees it: each node closes "its" store on shutdown; the test closes the real one last. */
-function shared(real: ChatStore): ChatStore {
-  return new Proxy(real, {
-    get(target, key) {
-      if (key === 'close') return async () => {}
-      const value = Reflect.get(target, key, target) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-}
-
 beforeAll(async () => {
-  nats = await startNats()
-  storeDir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-cluster-'))
-  store = SqliteStore.open(storeDir)
-  // the throttle is what the nodes share in a cluster (PostgreSQL-backed there)
-  const throttle = new MemoryThrottle()
+  ;[nats, postgres] = await Promise.all([startNats(), startPostgres()])
+  const databaseUrl = await postgres.createDatabase()
   const subjectPrefix = `cluster${newId().replaceAll('-', '')}`
+  // each node as the CLI opens it: its own store (whose throttle every node shares) and bus
   const node = async () =>
     startTestServer({
-      store: shared(store),
+      store: await PostgresStore.open(databaseUrl, { maxConnections: 4 }),
       bus: await NatsBus.connect(nats.url, { subjectPrefix, checkIntervalMs: 0 }),
-      throttle,
       limits: { signInPerUsername: { capacity: 3, refillPerSecond: 1 / 3600 } },
     })
   ;[one, two] = await Promise.all([node(), node()])
@@ -55,9 +36,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await Promise.all([one?.close(), two?.close()])
-  await store?.close()
-  await fs.rm(storeDir, { recursive: true, force: true })
-  await nats?.stop()
+  await Promise.all([nats?.stop(), postgres?.stop()])
 })
 
 describe('two nodes over NATS', () => {

@@ -89,7 +89,7 @@ const SHUTDOWN_GRACE_MS = 2_000
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const now = options.now ?? Date.now
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const store = options.store ?? SqliteStore.open(options.dataDir, { nativeBinding: options.nativeBinding })
+  const store: ChatStore = options.store ?? SqliteStore.open(options.dataDir, { nativeBinding: options.nativeBinding })
   const bus = options.bus ?? new MemoryBus()
   const ctx: ChatContext = {
     store,
@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     frameLimits: limits.frames,
     replayPageSize: REPLAY_PAGE_SIZE,
   }
-  const accounts = new Accounts({ store, bus, now, limits, throttle: options.throttle })
+  const accounts = new Accounts({ store, bus, now, limits, throttle: options.throttle ?? store.sharedThrottle?.() })
   const userFrames = new KeyedRateLimiter(limits.framesPerUser)
   const registry = new ConnectionRegistry()
   let shuttingDown = false

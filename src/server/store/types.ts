@@ -24,6 +24,7 @@
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
 import type { Role } from '../../shared/group-rules'
 import type { WithdrawDecision } from '../../shared/withdraw-rules'
+import type { SharedThrottle } from '../throttle'
 
 export interface UserRecord {
   username: string
@@ -262,6 +263,12 @@ export interface ChatStore {
   withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult>
   /** Up to `limit` events of the user's log with seq > `afterSeq`, in order. */
   eventsAfter(username: string, afterSeq: number, limit: number): Promise<StoredEvent[]>
+
+  /**
+   * The sign-in and sign-up throttles of every node sharing this store (a networked
+   * engine); absent for a store only one process opens, whose node throttles in memory.
+   */
+  sharedThrottle?(): SharedThrottle
 
   close(): Promise<void>
 }

@@ -142,8 +142,24 @@ const migration001: PgMigration = {
   `,
 }
 
+/** Sign-in and sign-up throttles shared by every node (throttle.ts). */
+const migration002: PgMigration = {
+  version: 2,
+  name: 'throttles',
+  up: `
+    CREATE TABLE throttles (
+      bucket     text             NOT NULL,
+      key        text             NOT NULL,
+      tokens     double precision NOT NULL,
+      updated_at timestamptz      NOT NULL,
+      PRIMARY KEY (bucket, key)
+    );
+    CREATE INDEX throttles_by_age ON throttles (updated_at);
+  `,
+}
+
 /** Every schema version in order; append one for each change, never edit a shipped one. */
-export const PG_MIGRATIONS: readonly PgMigration[] = [migration001]
+export const PG_MIGRATIONS: readonly PgMigration[] = [migration001, migration002]
 
 /** Key of the advisory lock migrations run under (any constant unique to Parley: "parley" in ASCII). */
 const MIGRATION_LOCK_KEY = '123563833845113'

@@ -252,6 +252,31 @@ describe('PostgresStore units of work', () => {
   })
 })
 
+describe('PostgresStore shared throttle', () => {
+  it('spends each token once across nodes, refuses the rest with a retry time, and refills on the database clock', async () => {
+    const { url, store } = await freshStore()
+    const other = await PostgresStore.open(url)
+    const limits = { capacity: 5, refillPerSecond: 1 }
+    const [one, two] = [store.sharedThrottle(), other.sharedThrottle()]
+    // twelve takes at once, spread over two nodes: exactly the five tokens are spent
+    const takes = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).take('sign-in-username', 'bob', limits)))
+    expect(takes.filter((t) => t.ok)).toHaveLength(5)
+    for (const t of takes.filter((t) => !t.ok)) expect(t).toMatchObject({ ok: false, retryAfterMs: expect.any(Number) })
+    const retryAfterMs = Math.max(...takes.map((t) => (t.ok ? 0 : t.retryAfterMs)))
+    expect(retryAfterMs).toBeGreaterThan(0)
+    expect(retryAfterMs).toBeLessThanOrEqual(1_000)
+    // other keys and buckets have their own tokens
+    expect(await one.take('sign-in-username', 'alice', limits)).toEqual({ ok: true })
+    expect(await one.take('sign-in-address', 'bob', limits)).toEqual({ ok: true })
+    // an hour later by the database's clock the bucket is full again, and no fuller than its capacity
+    await inspect(url, (client) => client.query("UPDATE throttles SET updated_at = updated_at - interval '1 hour'"))
+    const later = await Promise.all(Array.from({ length: 7 }, () => two.take('sign-in-username', 'bob', limits)))
+    expect(later.filter((t) => t.ok)).toHaveLength(5)
+    await other.close()
+    await store.close()
+  })
+})
+
 describe('PostgresStore clock', () => {
   it('stamps with the database clock, not the caller’s now', async () => {
     const offset = 3_600_000
@@ -321,7 +346,7 @@ describe('PostgresStore open', () => {
       const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename as string)
       expect(tables).toEqual([
         'conversations', 'delivery_marks', 'devices', 'events', 'group_events', 'group_members', 'groups',
-        'messages', 'parley_schema', 'receipts', 'sessions', 'tombstones', 'users',
+        'messages', 'parley_schema', 'receipts', 'sessions', 'throttles', 'tombstones', 'users',
       ])
       await client.query('SET enable_seqscan = off')
       const plan = (await client.query("EXPLAIN SELECT seq FROM events WHERE username = 'a' AND seq > 0 ORDER BY seq LIMIT 10")).rows

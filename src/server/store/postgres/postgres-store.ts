@@ -53,6 +53,8 @@ import { lockCounters, selectEventsAfter } from './log'
 import { appendMessage, countersOfMessages, withdrawMessage } from './messages'
 import { migrate } from './migrations'
 import { inTransaction, type Sql } from './sql'
+import { PostgresThrottle } from './throttle'
+import type { SharedThrottle } from '../../throttle'
 
 const log = logger('server.store.postgres')
 
@@ -183,6 +185,10 @@ export class PostgresStore implements ChatStore {
 
   async eventsAfter(username: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
     return this.read((sql) => selectEventsAfter(sql, username, afterSeq, limit))
+  }
+
+  sharedThrottle(): SharedThrottle {
+    return new PostgresThrottle(this.pool)
   }
 
   async close(): Promise<void> {
