@@ -4,24 +4,8 @@
  * balancer would allow N times the guesses. The per-connection frame limits stay in
  * process (rate-limit.ts): a socket lives on one node.
  *
- * `MemoryThrottle` is the single-node implementation (and what a cluster uses until a
- * shared one is wired in). A PostgreSQL one needs, in the store's schema:
- *
- *   CREATE TABLE throttles (bucket text, key text, tokens double precision NOT NULL,
- *                           updated_at timestamptz NOT NULL, PRIMARY KEY (bucket, key));
- *
- * and `take` as one statement, so concurrent nodes cannot both spend the last token
- * (the database's clock, so nodes' clocks do not matter; $3 capacity, $4 refill/s):
- *
- *   INSERT INTO throttles AS t VALUES ($1, $2, $3 - 1, clock_timestamp())
- *   ON CONFLICT (bucket, key) DO UPDATE
- *     SET tokens = LEAST($3, t.tokens + EXTRACT(EPOCH FROM clock_timestamp() - t.updated_at) * $4) - 1,
- *         updated_at = clock_timestamp()
- *     WHERE LEAST($3, t.tokens + EXTRACT(EPOCH FROM clock_timestamp() - t.updated_at) * $4) >= 1
- *   RETURNING tokens
- *
- * no row returned = limited (retry after (1 - refilled tokens) / $4 s, from a SELECT of the
- * row), plus an occasional DELETE of rows that have refilled to capacity.
+ * `MemoryThrottle` is the single-node implementation; a store shared by several nodes
+ * provides the shared one (`ChatStore.sharedThrottle`, PostgreSQL: store/postgres/throttle.ts).
  */
 import { type BucketLimits, KeyedRateLimiter, type MonotonicClock, monotonicNow, type Take } from './rate-limit'
 
