@@ -27,8 +27,3 @@ export function withdrawTimeLeft(message: MessageView, nowLocal: number, clock: 
   const asAuthor = withdrawTimeLeftMs(message.ts, unacknowledged ? nowLocal : onServerClock, clock.recallWindowSeconds)
   return asModerator === null || unacknowledged ? asAuthor : Math.max(asAuthor, asModerator)
 }
-
-export function canWithdraw(message: MessageView, nowLocal: number, clock: WithdrawClock): boolean {
-  const left = withdrawTimeLeft(message, nowLocal, clock)
-  return left !== null && left > 0
-}
