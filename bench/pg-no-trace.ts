@@ -18,9 +18,13 @@
  *                  instead of being renamed for reuse); also +later
  *   minimal        wal_recycle=off, the newest message, straight to VACUUM FULL and then
  *                  WAL switches: the shortest sequence the others suggest
+ *   busy           the server wrote 250 MiB of WAL in one checkpoint cycle first (so
+ *                  checkpoints keep many recycled segments, as on a server in use), then the marked message:
+ *                  VACUUM FULL, then switches until the marker is gone (at most 40);
+ *                  also busy-no-recycle with wal_recycle=off
  *
  * Then the cost: VACUUM and VACUUM FULL of a messages table of `--rows` rows (100,000 by
- * default) with one row deleted, and the switch + checkpoint after it.
+ * default) and ten times that, with one row deleted, and the switch + checkpoint after it.
  *
  * Prints a table of steps x where the marker was found and writes
  * bench/results/pg-no-trace-<timestamp>.json and bench/results/pg-no-trace-latest.json.
@@ -51,9 +55,14 @@ const numberArg = (name: string, fallback: number): number => {
 const ROUNDS = numberArg('rounds', quick ? 2 : 4)
 /** Rows of the messages table whose VACUUM FULL is timed. */
 const ROWS = numberArg('rows', quick ? 20_000 : 100_000)
+/** ...and ten times as many (the table grows in place). */
+const SIZES = quick ? [ROWS] : [ROWS, ROWS * 10]
 /** Messages before the marked one, and after it in the scenarios that say so (`+later`). */
 const FILLER = 20
 const LATER = 20
+/** WAL the busy scenarios write before the messages, and their most switch rounds. */
+const BUSY_WAL_MIB = quick ? 100 : 250
+const BUSY_ROUNDS = 40
 
 const ab = directConversationId('alice', 'bob')
 
@@ -134,10 +143,11 @@ class Scenario {
     private readonly control: Buffer,
   ) {}
 
-  static async start(name: string, settings: Record<string, string>, later: number, log: (m: string) => void): Promise<Scenario> {
+  static async start(name: string, settings: Record<string, string>, later: number, busyMiB: number, log: (m: string) => void): Promise<Scenario> {
     const instance = await startPostgres({ settings })
     try {
       const url = await instance.createDatabase('notrace')
+      if (busyMiB) await writeWal(url, busyMiB, log)
       const store = await PostgresStore.open(url)
       const marker = randomBytes(16).toString('hex')
       const control = randomBytes(16).toString('hex')
@@ -204,10 +214,12 @@ class Scenario {
     return this.record(label, performance.now() - t0)
   }
 
-  async switchRounds(label: string, rounds: number, log: (m: string) => void): Promise<void> {
+  /** `rounds` rounds of switch + checkpoint; with `untilGone`, stops after the first round that finds nothing. */
+  async switchRounds(label: string, rounds: number, log: (m: string) => void, untilGone = false): Promise<void> {
     for (let i = 1; i <= rounds; i++) {
       const r = await this.step(`${label} ${i}`, ['SELECT pg_switch_wal()', 'CHECKPOINT'])
       log(`[${this.name}] ${r.step}: ${describeHits(r.found)}`)
+      if (untilGone && !r.found.length) return
     }
   }
 
@@ -250,6 +262,31 @@ class Scenario {
   }
 }
 
+/**
+ * A server that has been writing: about `mib` MiB of WAL (rows inserted into a scratch
+ * table and dropped) between two checkpoints, so that checkpoints estimate that much WAL
+ * per cycle and keep that many recycled segments, as a busy server's do, instead of the
+ * one or two of a fresh cluster.
+ */
+async function writeWal(url: string, mib: number, log: (m: string) => void): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const start = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
+    await client.query('CREATE TABLE scratch (id int, pad text)')
+    for (let written = 0; written < mib; ) {
+      await client.query("INSERT INTO scratch SELECT g, repeat('x', 200) FROM generate_series(1, 40000) g")
+      const { rows } = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint::text AS bytes', [start.rows[0]!.lsn])
+      written = Number(rows[0]!.bytes) / 2 ** 20
+    }
+    await client.query('DROP TABLE scratch')
+    await client.query('CHECKPOINT')
+    log(`wrote ${mib}+ MiB of WAL beforehand`)
+  } finally {
+    await client.end()
+  }
+}
+
 function describeHits(found: readonly Hit[]): string {
   if (!found.length) return 'nowhere'
   const heap = found.filter((h) => h.what !== 'WAL segment')
@@ -259,8 +296,22 @@ function describeHits(found: readonly Hit[]): string {
   return parts.join('; ')
 }
 
-/** VACUUM and VACUUM FULL of a messages table of `rows` rows with one of them deleted. */
-async function cost(rows: number, log: (m: string) => void): Promise<{ rows: number; tableMiB: number; vacuumMs: number; vacuumFullMs: number; switchCheckpointMs: number }> {
+interface Cost {
+  rows: number
+  tableMiB: number
+  vacuumMs: number
+  vacuumFullMs: number
+  /** WAL written by the VACUUM FULL: what replicas and WAL archives receive. */
+  vacuumFullWalMiB: number
+  switchCheckpointMs: number
+}
+
+/**
+ * VACUUM and VACUUM FULL of a messages table of each size in `sizes` (grown in place) with
+ * one row deleted. The rows are written by SQL (INSERT ... SELECT, 100-character texts),
+ * not through the store: only the table's size matters here.
+ */
+async function cost(sizes: readonly number[], log: (m: string) => void): Promise<Cost[]> {
   const instance = await startPostgres()
   try {
     const url = await instance.createDatabase('cost')
@@ -269,28 +320,37 @@ async function cost(rows: number, log: (m: string) => void): Promise<{ rows: num
     await store.close()
     const client = new pg.Client({ connectionString: url })
     await client.connect()
+    const results: Cost[] = []
     try {
-      log(`[cost] filling messages with ${rows.toLocaleString('en-US')} rows (SQL INSERT ... SELECT, 100-character texts)`)
-      await client.query(
-        `INSERT INTO messages (id, conversation_id, sender, ts, text)
-         SELECT 'm' || g, $1, 'alice', g, rpad(md5(g::text), 100, md5((g + 1)::text)) FROM generate_series(1, $2::int) g`,
-        [ab, rows],
-      )
-      await client.query('VACUUM ANALYZE messages')
-      await client.query('CHECKPOINT')
-      const size = await client.query<{ bytes: number }>("SELECT pg_total_relation_size('messages')::bigint AS bytes")
-      await client.query(`DELETE FROM messages WHERE id = 'm${Math.ceil(rows / 2)}'`)
-      const timed = async (sql: string) => {
-        const t0 = performance.now()
-        await client.query(sql)
-        return Math.round(performance.now() - t0)
+      let filled = 0
+      for (const rows of sizes) {
+        log(`[cost] filling messages up to ${rows.toLocaleString('en-US')} rows`)
+        await client.query(
+          `INSERT INTO messages (id, conversation_id, sender, ts, text)
+           SELECT 'm' || g, $1, 'alice', g, rpad(md5(g::text), 100, md5((g + 1)::text)) FROM generate_series($2::int, $3::int) g`,
+          [ab, filled + 1, rows],
+        )
+        filled = rows
+        await client.query('VACUUM ANALYZE messages')
+        await client.query('CHECKPOINT')
+        const size = await client.query<{ bytes: string }>("SELECT pg_total_relation_size('messages')::text AS bytes")
+        await client.query(`DELETE FROM messages WHERE id = 'm${Math.ceil(rows / 2)}'`)
+        const timed = async (sql: string) => {
+          const t0 = performance.now()
+          await client.query(sql)
+          return Math.round(performance.now() - t0)
+        }
+        const vacuumMs = await timed('VACUUM messages')
+        const before = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
+        const vacuumFullMs = await timed('VACUUM FULL messages')
+        const wal = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint::text AS bytes', [before.rows[0]!.lsn])
+        const switchCheckpointMs = (await timed('SELECT pg_switch_wal()')) + (await timed('CHECKPOINT'))
+        const mib = (bytes: string) => Math.round((Number(bytes) / 2 ** 20) * 10) / 10
+        const result = { rows, tableMiB: mib(size.rows[0]!.bytes), vacuumMs, vacuumFullMs, vacuumFullWalMiB: mib(wal.rows[0]!.bytes), switchCheckpointMs }
+        log(`[cost] ${JSON.stringify(result)}`)
+        results.push(result)
       }
-      const vacuumMs = await timed('VACUUM messages')
-      const vacuumFullMs = await timed('VACUUM FULL messages')
-      const switchCheckpointMs = await timed('SELECT pg_switch_wal()') + (await timed('CHECKPOINT'))
-      const result = { rows, tableMiB: Math.round((Number(size.rows[0]!.bytes) / 2 ** 20) * 10) / 10, vacuumMs, vacuumFullMs, switchCheckpointMs }
-      log(`[cost] ${JSON.stringify(result)}`)
-      return result
+      return results
     } finally {
       await client.end()
     }
@@ -316,15 +376,15 @@ async function settingsOf(url: string): Promise<Record<string, string>> {
 async function main(): Promise<void> {
   const log = (m: string) => console.error(m)
   const startedAt = new Date()
-  const scenarios: Array<{ name: string; settings: Record<string, string>; laterMessages: number; pgSettings: Record<string, string>; steps: StepResult[] }> = []
+  const scenarios: Array<{ name: string; settings: Record<string, string>; laterMessages: number; walWrittenBeforeMiB: number; pgSettings: Record<string, string>; steps: StepResult[] }> = []
 
-  const run = async (name: string, settings: Record<string, string>, later: number, body: (s: Scenario) => Promise<void>) => {
+  const run = async (name: string, settings: Record<string, string>, later: number, body: (s: Scenario) => Promise<void>, busyMiB = 0) => {
     log(`[${name}] starting PostgreSQL with ${JSON.stringify(settings)}; ${later} messages after the marked one`)
-    const s = await Scenario.start(name, settings, later, log)
+    const s = await Scenario.start(name, settings, later, busyMiB, log)
     try {
       for (const r of s.steps) log(`[${name}] ${r.step}: ${describeHits(r.found)}`)
       await body(s)
-      scenarios.push({ name, settings, laterMessages: later, pgSettings: await settingsOf(s.instance.url), steps: s.steps })
+      scenarios.push({ name, settings, laterMessages: later, walWrittenBeforeMiB: busyMiB, pgSettings: await settingsOf(s.instance.url), steps: s.steps })
     } finally {
       await s.stop()
     }
@@ -345,10 +405,16 @@ async function main(): Promise<void> {
   await run('no-recycle+later', { wal_recycle: 'off' }, LATER, ladder)
   await run('minimal', { wal_recycle: 'off' }, 0, async (s) => {
     say(s, await s.step('VACUUM FULL messages', ['VACUUM FULL messages']))
-    say(s, await s.step('CHECKPOINT', ['CHECKPOINT']))
     await s.switchRounds('pg_switch_wal() + CHECKPOINT, round', ROUNDS, log)
   })
-  const costs = await cost(ROWS, log)
+  // wal_recycle=on after the server wrote some WAL: how many switches until the recycled copy is gone
+  const busy = async (s: Scenario) => {
+    say(s, await s.step('VACUUM FULL messages', ['VACUUM FULL messages']))
+    await s.switchRounds('pg_switch_wal() + CHECKPOINT, round', BUSY_ROUNDS, log, true)
+  }
+  await run('busy', {}, 0, busy, BUSY_WAL_MIB)
+  await run('busy-no-recycle', { wal_recycle: 'off' }, 0, busy, BUSY_WAL_MIB)
+  const costs = await cost(SIZES, log)
 
   const all = scenarios.flatMap((s) => s.steps)
   const header = ['scenario', 'step', 'ms', 'marker found in', 'control', 'WAL segs']
@@ -357,7 +423,13 @@ async function main(): Promise<void> {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
   console.log('')
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n'))
-  console.log(`\ncost on ${costs.rows.toLocaleString('en-US')} rows (${costs.tableMiB} MiB with indexes): VACUUM ${costs.vacuumMs} ms, VACUUM FULL ${costs.vacuumFullMs} ms, switch + checkpoint ${costs.switchCheckpointMs} ms`)
+  console.log('')
+  for (const c of costs) {
+    console.log(
+      `cost on ${c.rows.toLocaleString('en-US')} rows (${c.tableMiB} MiB with indexes): VACUUM ${c.vacuumMs} ms, ` +
+        `VACUUM FULL ${c.vacuumFullMs} ms (${c.vacuumFullWalMiB} MiB of WAL), switch + checkpoint ${c.switchCheckpointMs} ms`,
+    )
+  }
 
   let commit: string | null
   try {
