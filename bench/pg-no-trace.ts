@@ -7,7 +7,8 @@
  * characters) and one control message with another marker that is never withdrawn (it
  * shows the scan finds live text, stored as plain bytes). Then she withdraws the marked
  * one through `withdrawMessage`, and after each maintenance step the whole data directory
- * is read, file by file, for the marker's UTF-8 bytes. Each scenario runs on its own
+ * is read, file by file, for the marker's UTF-8 bytes (and for either half of it, in case a
+ * WAL page header split a copy). Each scenario runs on its own
  * cluster, so one scenario's WAL never carries another's marker:
  *
  *   default        wal_recycle=on (PostgreSQL's default): CHECKPOINT, VACUUM, WAL switches,
@@ -239,10 +240,18 @@ class Scenario {
   }
 
   private async record(step: string, ms: number): Promise<StepResult> {
-    const { hits, bytes, walSegments } = scan(this.instance.dataDir, [this.marker, this.control])
+    // the halves too: a WAL record may be split by a WAL page header, cutting the marker in two
+    const head = this.marker.subarray(0, this.marker.length / 2)
+    const tail = this.marker.subarray(this.marker.length / 2)
+    const { hits, bytes, walSegments } = scan(this.instance.dataDir, [this.marker, this.control, head, tail])
     this.names.clear()
     const found: Hit[] = []
     for (const [file, at] of hits[0]!) found.push({ file, what: await this.labelFor(file), ...at })
+    for (const half of [hits[2]!, hits[3]!]) {
+      for (const [file, at] of half) {
+        if (!found.some((h) => h.file === file)) found.push({ file, what: `${await this.labelFor(file)} (half of the marker only)`, ...at })
+      }
+    }
     const result: StepResult = {
       scenario: this.name,
       step,
@@ -289,10 +298,10 @@ async function writeWal(url: string, mib: number, log: (m: string) => void): Pro
 
 function describeHits(found: readonly Hit[]): string {
   if (!found.length) return 'nowhere'
-  const heap = found.filter((h) => h.what !== 'WAL segment')
-  const wal = found.filter((h) => h.what === 'WAL segment')
+  const heap = found.filter((h) => !h.what.startsWith('WAL segment'))
+  const wal = found.filter((h) => h.what.startsWith('WAL segment'))
   const parts = heap.map((h) => `${h.what} ${h.file}`)
-  if (wal.length) parts.push(`WAL ${wal.map((h) => `${h.file.slice(-8)}@${(h.firstOffset / 2 ** 20).toFixed(1)}MiB`).join(', ')}`)
+  if (wal.length) parts.push(`WAL ${wal.map((h) => `${h.file.slice(-8)}@${(h.firstOffset / 2 ** 20).toFixed(1)}MiB${h.what === 'WAL segment' ? '' : ' (half only)'}`).join(', ')}`)
   return parts.join('; ')
 }
 
