@@ -8,8 +8,8 @@
  * shows the scan finds live text, stored as plain bytes). Then she withdraws the marked
  * one through `withdrawMessage`, and after each maintenance step the whole data directory
  * is read, file by file, for the marker's UTF-8 bytes (and for either half of it, in case a
- * WAL page header split a copy). Each scenario runs on its own
- * cluster, so one scenario's WAL never carries another's marker:
+ * WAL page header split a copy). Each scenario runs on its own cluster, so one scenario's
+ * WAL never carries another's marker:
  *
  *   default        wal_recycle=on (PostgreSQL's default): CHECKPOINT, VACUUM, WAL switches,
  *                  VACUUM FULL, WAL switches. The marked message is the newest one, as a
@@ -19,17 +19,18 @@
  *                  instead of being renamed for reuse); also +later
  *   minimal        wal_recycle=off, the newest message, straight to VACUUM FULL and then
  *                  WAL switches: the shortest sequence the others suggest
- *   busy           the server wrote 250 MiB of WAL in one checkpoint cycle first (so
- *                  checkpoints keep many recycled segments, as on a server in use), then the marked message:
- *                  VACUUM FULL, then switches until the marker is gone (at most 40);
- *                  also busy-no-recycle with wal_recycle=off
+ *   busy           the server first wrote 250 MiB of WAL (100 with --quick) in one
+ *                  checkpoint cycle, so checkpoints keep many recycled segments as on a
+ *                  server in use; then the marked message, VACUUM FULL, and switches until
+ *                  the marker is gone (at most 40); also busy-no-recycle (wal_recycle=off)
  *
  * Then the cost: VACUUM and VACUUM FULL of a messages table of `--rows` rows (100,000 by
  * default) and ten times that, with one row deleted, and the switch + checkpoint after it.
  *
  * Prints a table of steps x where the marker was found and writes
  * bench/results/pg-no-trace-<timestamp>.json and bench/results/pg-no-trace-latest.json.
- * Not part of `npm run bench`: it measures what the disk keeps, not a speed.
+ * Not part of `npm run bench`: it measures what the disk keeps, not a speed. About a minute
+ * on 2 shared cores. Findings: docs/reliability.md, "Withdraw on PostgreSQL".
  */
 import './lib/quiet-logs'
 import { execFileSync } from 'node:child_process'
