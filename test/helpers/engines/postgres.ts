@@ -64,7 +64,19 @@ async function freePort(): Promise<number> {
 
 let databases = 0
 
-export async function startPostgres(): Promise<PostgresInstance> {
+export interface StartPostgresOptions {
+  /**
+   * Extra server settings, passed as `-c name=value` after the defaults (so they win), e.g.
+   * `{ wal_recycle: 'off' }`. Names are checked to be plain identifiers.
+   */
+  settings?: Record<string, string>
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresInstance> {
+  const extra = Object.entries(options.settings ?? {}).flatMap(([name, value]) => {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name)) throw new Error(`not a plain setting name: ${name}`)
+    return ['-c', `${name}=${value}`]
+  })
   if (!existsSync(path.join(BIN_DIR, 'postgres'))) {
     throw new Error(`PostgreSQL 15 server binaries not found in ${BIN_DIR} (apt-get install postgresql-15, or set PARLEY_PG_BIN)`)
   }
@@ -93,6 +105,7 @@ export async function startPostgres(): Promise<PostgresInstance> {
     '-c', 'fsync=on',
     '-c', 'max_connections=200',
     '-c', 'shared_buffers=32MB',
+    ...extra,
   ])
   const child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   live.add(child)

@@ -13,8 +13,10 @@
  *
  * Not yet matched here: the SQLite store leaves no trace of withdrawn text in its files
  * (secure_delete, WAL truncation). PostgreSQL keeps a deleted row's bytes in its heap page
- * until VACUUM reuses the space, and in WAL segments until they are recycled; the text is
- * gone from every query at once, but not yet from the disk.
+ * until a later row overwrites them (VACUUM alone does not, for the newest row of a page;
+ * VACUUM FULL does), and in WAL segments until they are unlinked or recycled and written
+ * again; the text is gone from every query at once, but not yet from the disk. Measured by
+ * bench/pg-no-trace.ts, in docs/reliability.md.
  */
 import pg from 'pg'
 import type { Role } from '../../../shared/group-rules'
