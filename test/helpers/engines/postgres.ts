@@ -20,7 +20,7 @@ import pg from 'pg'
 
 const run = promisify(execFile)
 
-const BIN_DIR = process.env.PARLEY_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+export const BIN_DIR = process.env.PARLEY_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const START_TIMEOUT_MS = 60_000
 const KEEP_LOG_CHARS = 20_000
 
