@@ -54,6 +54,7 @@ import { changeGroup, createGroup, selectGroup, selectGroupEvent, selectMemberNa
 import { lockCounters, selectEventsAfter } from './log'
 import { appendMessage, countersOfMessages, withdrawMessage } from './messages'
 import { migrate } from './migrations'
+import { oneInFlight } from './one-in-flight'
 import { inTransaction, type Sql } from './sql'
 import { PostgresThrottle } from './throttle'
 import type { SharedThrottle } from '../../throttle'
@@ -143,8 +144,10 @@ export class PostgresStore implements ChatStore {
   }
 
   async ackDevices(acks: readonly DeviceAck[]): Promise<AckResult[]> {
-    return this.batch(acks, (sql, items) => ackDevices(sql, items))
+    return this.ackQueue(acks)
   }
+
+  private readonly ackQueue = oneInFlight((acks: readonly DeviceAck[]) => this.batch(acks, (sql, items) => ackDevices(sql, items)))
 
   // 1:1 membership is derived from the conversation id by the caller; only groups are stored.
   async rolesOf(conversationId: string, username: string): Promise<Role | null> {
@@ -172,14 +175,18 @@ export class PostgresStore implements ChatStore {
   }
 
   async appendMessages(messages: readonly NewMessage[]): Promise<AppendMessageResult[]> {
-    return this.batch(messages, async (sql, items) => {
+    return this.appendQueue(messages)
+  }
+
+  private readonly appendQueue = oneInFlight((messages: readonly NewMessage[]) =>
+    this.batch(messages, async (sql, items) => {
       // every counter the batch will move, locked up front in the fixed order (log.ts)
       await lockCounters(sql, countersOfMessages(items))
       const results: AppendMessageResult[] = []
       for (const message of items) results.push(await appendMessage(sql, message))
       return results
-    })
-  }
+    }),
+  )
 
   async withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult> {
     return this.unit((sql) => withdrawMessage(sql, request))
@@ -268,3 +275,4 @@ function reasonOf(err: unknown): string {
       return message
   }
 }
+
