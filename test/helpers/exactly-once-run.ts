@@ -124,6 +124,12 @@ type FaultKind = 'server' | 'client' | 'drop' | 'nats' | 'postgres'
 
 const SETTLE_TIMEOUT_MS = 90_000
 const RESYNC_TIMEOUT_MS = 60_000
+/**
+ * No new send for this long while messages are still due: every client is held back by its
+ * unacknowledged backlog (a server that stopped answering, or exited on its own). The run
+ * stops sending, says so, and goes on to its end checks instead of hanging until the test's timeout.
+ */
+const STALL_MS = 150_000
 
 export async function runExactlyOnceCampaign(opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
   const cluster = opts.cluster
@@ -237,7 +243,18 @@ async function campaign(opts: ExactlyOnceOptions, nodes: Node[], engines: Engine
   // ---------------------------------------------------------------- the run
   const faults = schedule()
   const withdrawShare = opts.withdraws / opts.messages
+  let lastCount = report.messages
+  let lastProgressAt = now()
   while (report.messages < opts.messages) {
+    if (report.messages !== lastCount) [lastCount, lastProgressAt] = [report.messages, now()]
+    else if (now() - lastProgressAt > STALL_MS) {
+      const down = nodes.filter((n) => !n.proc.running).map((n) => n.name)
+      problem(
+        `the run stalled at ${report.messages} messages: nothing sent for ${STALL_MS / 1000} s; backlogs ${people.map((p) => `${p.name} ${backlogOf(p)}`).join(', ')}` +
+          `; servers not running: ${down.join(', ') || 'none'}${serverBusy ? ' (an outage is under way)' : ''}`,
+      )
+      break
+    }
     while (faults.length > 0 && faults[0]!.at <= report.messages) runFault(faults.shift()!.kind)
     let progressed = false
     for (const p of people) {
