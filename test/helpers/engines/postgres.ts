@@ -37,6 +37,14 @@ export interface PostgresInstance {
   createDatabase(name?: string, template?: string): Promise<string>
   /** Fast shutdown, then the directory is removed. */
   stop(): Promise<void>
+  /**
+   * `pg_ctl stop -m immediate`: the postmaster and every backend quit at once, without a
+   * checkpoint (a crash, as far as the data is concerned: the next start runs recovery).
+   * The directory stays; `start()` brings the server back.
+   */
+  stopImmediate(): Promise<void>
+  /** Starts the server again on the same port and data directory (after `stopImmediate`); resolves once a client connected. */
+  start(): Promise<void>
 }
 
 const live = new Set<ChildProcess>()
@@ -97,6 +105,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 
   const port = await freePort()
+<<<<<<< HEAD
   const [postgres, args] = asPostgres('postgres', [
     '-D', dataDir,
     '-p', String(port),
@@ -121,14 +130,60 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }),
   )
 
+=======
+>>>>>>> issue-15-faults
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+  let log = ''
+  /** Starts the postmaster and waits until a client connects; the same port and directory every time. */
+  const launch = async (): Promise<{ child: ChildProcess; exited: Promise<number | null> }> => {
+    const [postgres, args] = asPostgres('postgres', [
+      '-D', dataDir,
+      '-p', String(port),
+      '-k', root,
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'fsync=on',
+      '-c', 'max_connections=200',
+      '-c', 'shared_buffers=32MB',
+    ])
+    const child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    live.add(child)
+    child.stderr!.setEncoding('utf8')
+    child.stderr!.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-KEEP_LOG_CHARS)
+    })
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(child)
+        resolve(code)
+      }),
+    )
+    try {
+      await waitUntilReady(url, exited, () => log)
+    } catch (err) {
+      child.kill('SIGKILL')
+      await exited
+      throw err
+    }
+    return { child, exited }
+  }
+  let current: { child: ChildProcess; exited: Promise<number | null> }
   try {
-    await waitUntilReady(url, exited, () => log)
+    current = await launch()
   } catch (err) {
-    child.kill('SIGKILL')
-    await exited
     rmSync(root, { recursive: true, force: true })
     throw err
+  }
+  const isRunning = () => current.child.exitCode === null && current.child.signalCode === null
+  /** `pg_ctl stop` in `mode`, SIGKILL if that fails; resolves once the postmaster is gone. */
+  const halt = async (mode: 'fast' | 'immediate'): Promise<void> => {
+    if (!isRunning()) return
+    const [pgCtl, stopArgs] = asPostgres('pg_ctl', ['stop', '-D', dataDir, '-m', mode, '-w'])
+    try {
+      await run(pgCtl, stopArgs)
+    } catch {
+      current.child.kill('SIGKILL')
+    }
+    await current.exited
   }
 
   let stopped: Promise<void> | null = null
@@ -149,19 +204,17 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     },
     stop() {
       stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, nothing is lost
-          const [pgCtl, stopArgs] = asPostgres('pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w'])
-          try {
-            await run(pgCtl, stopArgs)
-          } catch {
-            child.kill('SIGKILL')
-          }
-          await exited
-        }
+        // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, nothing is lost
+        await halt('fast')
         rmSync(root, { recursive: true, force: true })
       })()
       return stopped
+    },
+    stopImmediate: () => halt('immediate'),
+    async start() {
+      if (stopped) throw new Error('this PostgreSQL was stopped for good')
+      if (isRunning()) throw new Error('PostgreSQL is already running')
+      current = await launch()
     },
   }
 }

@@ -7,6 +7,7 @@
  */
 import { DatabaseTooNewError } from '../../../node/sqlite/migrate'
 import type pg from 'pg'
+import { watchCheckedOut } from './sql'
 
 export interface PgMigration {
   version: number
@@ -175,6 +176,8 @@ export async function migrate(
 ): Promise<number> {
   const known = migrations.at(-1)?.version ?? 0
   const client = await pool.connect()
+  let reusable = true
+  const onLost = watchCheckedOut(client, () => (reusable = false))
   try {
     await client.query('BEGIN')
     // held until COMMIT: a second node waits here, then finds the work done
@@ -198,9 +201,10 @@ export async function migrate(
     await client.query('COMMIT')
     return Math.max(current, known)
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
+    await client.query('ROLLBACK').catch(() => (reusable = false))
     throw err
   } finally {
-    client.release()
+    client.off('error', onLost)
+    client.release(!reusable)
   }
 }

@@ -217,6 +217,25 @@ describe('PostgresStore units of work', () => {
     await pool.end()
   })
 
+  it('fails a unit whose connection is cut mid-transaction, without an uncaught error (the node stays up)', async () => {
+    const url = await emptyDatabase()
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    const unit = inTransaction(pool, async (sql) => {
+      const client = sql as pg.PoolClient
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      const ended = new Promise((resolve) => client.once('end', resolve))
+      // what a PostgreSQL stop does to every connection: the backend goes, between two statements
+      await inspect(url, (admin) => admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]))
+      await ended
+      await client.query('SELECT 1')
+    })
+    // the unit reports the loss; pg's 'error' event on the checked-out client was handled
+    // (unhandled, it is an uncaught exception that fails this run and ends a server)
+    await expect(unit).rejects.toThrow()
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    await pool.end()
+  })
+
   it('marks a delivery once when two devices acknowledge it on two nodes at once', async () => {
     const { url, store } = await freshStore()
     const other = await PostgresStore.open(url)

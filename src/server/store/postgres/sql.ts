@@ -60,6 +60,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promis
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect()
     let reusable = true
+    const onLost = watchCheckedOut(client, () => (reusable = false))
     try {
       await client.query('BEGIN')
       const value = await work(client)
@@ -71,9 +72,28 @@ export async function inTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promis
       if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err
       log.debug({ code: (err as { code?: string }).code, attempt }, 'unit of work lost a race; running it again')
     } finally {
+      client.off('error', onLost)
       client.release(!reusable)
     }
     const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt)
     await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling))
   }
+}
+
+/**
+ * pg-pool takes its own error listener off a connection while it is checked out, and pg
+ * emits 'error' on a client whose connection ends unexpectedly (PostgreSQL stopped or
+ * restarted, a backend terminated) even when a query in flight also fails with it: with no
+ * listener that is an uncaught exception, and the whole node exits. The failed query
+ * already tells the caller; this listener only keeps the process alive and marks the
+ * connection as not to be handed out again. Remove it (`client.off('error', listener)`)
+ * before releasing the connection.
+ */
+export function watchCheckedOut(client: pg.PoolClient, onLost: () => void): (err: Error) => void {
+  const listener = (err: Error) => {
+    onLost()
+    log.warn({ err: err.message }, 'PostgreSQL connection lost while in use')
+  }
+  client.on('error', listener)
+  return listener
 }
