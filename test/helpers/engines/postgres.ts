@@ -105,33 +105,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 
   const port = await freePort()
-<<<<<<< HEAD
-  const [postgres, args] = asPostgres('postgres', [
-    '-D', dataDir,
-    '-p', String(port),
-    '-k', root,
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=on',
-    '-c', 'max_connections=200',
-    '-c', 'shared_buffers=32MB',
-    ...extra,
-  ])
-  const child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  live.add(child)
-  let log = ''
-  child.stderr!.setEncoding('utf8')
-  child.stderr!.on('data', (chunk: string) => {
-    log = (log + chunk).slice(-KEEP_LOG_CHARS)
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      live.delete(child)
-      resolve(code)
-    }),
-  )
-
-=======
->>>>>>> issue-15-faults
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   let log = ''
   /** Starts the postmaster and waits until a client connects; the same port and directory every time. */
@@ -144,6 +117,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       '-c', 'fsync=on',
       '-c', 'max_connections=200',
       '-c', 'shared_buffers=32MB',
+      ...extra,
     ])
     const child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     live.add(child)
