@@ -10,7 +10,7 @@ import type {
   NewGroup,
 } from '../types'
 import { appendEventToLogs, lockCounters, nextTimestamp } from './log'
-import { query, queryOne, type Sql, statement } from './sql'
+import { bytesText, query, queryOne, type Sql, statement, textBytes } from './sql'
 
 const SELECT_ROLE = statement('select_role', 'SELECT role FROM group_members WHERE conversation_id = $1 AND username = $2')
 const SELECT_MEMBERS = statement(
@@ -61,13 +61,13 @@ export async function selectMemberNames(sql: Sql, conversationId: string): Promi
 }
 
 export async function selectGroup(sql: Sql, conversationId: string): Promise<GroupRecord | null> {
-  const rows = await query<{ name: string; version: number; username: string | null; role: Role | null }>(sql, SELECT_GROUP, [
+  const rows = await query<{ name: Buffer; version: number; username: string | null; role: Role | null }>(sql, SELECT_GROUP, [
     conversationId,
   ])
   const first = rows[0]
   if (!first) return null
   const members = rows.filter((r) => r.username !== null).map((r) => ({ username: r.username!, role: r.role! }))
-  return { conversationId, name: first.name, version: first.version, members }
+  return { conversationId, name: bytesText(first.name), version: first.version, members }
 }
 
 export async function selectGroupEvent(sql: Sql, id: string): Promise<GroupEventRecord | null> {
@@ -125,7 +125,7 @@ export async function createGroup(sql: Sql, group: NewGroup): Promise<CreateGrou
   if ((await queryOne(sql, SELECT_VERSION, [group.conversationId])) !== null) return { kind: 'id-conflict' }
 
   const ts = await nextTimestamp(sql, group.conversationId)
-  await query(sql, INSERT_GROUP, [group.conversationId, group.name, group.actor, ts])
+  await query(sql, INSERT_GROUP, [group.conversationId, textBytes(group.name), group.actor, ts])
   await query(sql, INSERT_MEMBERS, [group.conversationId, members, group.members.map((m) => m.role), ts])
   const event = await insertGroupEvent(sql, {
     id: group.opId,

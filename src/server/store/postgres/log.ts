@@ -21,7 +21,7 @@
 import type { ChatType, GroupChange, GroupRoster, ReceiptEvent, ServerEvent } from '../../../shared/protocol'
 import { cmdEvent, groupEvent, messageEvent, receiptEvent } from '../events'
 import type { Delivery, StoredEvent } from '../types'
-import { query, queryOne, type Sql, statement } from './sql'
+import { bytesText, query, queryOne, type Sql, statement } from './sql'
 
 /** The rows a unit of work will move, locked up front in the fixed order. */
 export interface Counters {
@@ -150,7 +150,7 @@ interface EventRow {
   m_conversation_id: string
   m_sender: string
   m_ts: number
-  m_text: string
+  m_text: Buffer
   m_reply_to: string | null
   r_conversation_id: string | null
   r_up_to: number
@@ -163,7 +163,7 @@ interface EventRow {
   t_withdrawn_at: number
   t_cmd_id: string
   t_chat_type: ChatType
-  t_reason: string | null
+  t_reason: Buffer | null
   g_id: string | null
   g_conversation_id: string
   g_actor: string
@@ -217,7 +217,7 @@ function eventOf(row: EventRow): ServerEvent | null {
         conversationId: row.m_conversation_id,
         sender: row.m_sender,
         ts: row.m_ts,
-        text: row.m_text,
+        text: bytesText(row.m_text),
         replyTo: row.m_reply_to,
       })
     case 'receipt':
@@ -234,11 +234,12 @@ function eventOf(row: EventRow): ServerEvent | null {
         withdrawnAt: row.t_withdrawn_at,
         cmdId: row.t_cmd_id,
         chatType: row.t_chat_type,
-        reason: row.t_reason,
+        reason: row.t_reason === null ? null : bytesText(row.t_reason),
       })
     case 'group':
       if (row.g_id === null) return null
-      // jsonb comes back parsed; written by this store from validated values
+      // json comes back parsed; written by this store from validated values (json, not
+      // jsonb: a group name may hold U+0000, which jsonb refuses)
       return groupEvent({
         id: row.g_id,
         conversationId: row.g_conversation_id,

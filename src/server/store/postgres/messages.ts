@@ -3,7 +3,7 @@ import { cmdEvent, messageEvent } from '../events'
 import type { AppendMessageResult, MessageRecord, NewMessage, TombstoneRecord, WithdrawRequest, WithdrawResult } from '../types'
 import { isCurrentVersion, isGroupEventId } from './groups'
 import { appendEventToLogs, deleteMessageEvents, lockCounters, nextTimestamp, peekTimestamp, takeTimestamp } from './log'
-import { query, queryOne, type Sql, statement } from './sql'
+import { bytesText, query, queryOne, type Sql, statement, textBytes } from './sql'
 
 interface MessageRow {
   id: string
@@ -21,7 +21,7 @@ interface TombstoneRow {
   withdrawn_at: number
   cmd_id: string
   chat_type: ChatType
-  reason: string | null
+  reason: Buffer | null
 }
 
 const toMessage = (row: MessageRow): MessageRecord => ({
@@ -40,7 +40,7 @@ const toTombstone = (row: TombstoneRow): TombstoneRecord => ({
   withdrawnAt: row.withdrawn_at,
   cmdId: row.cmd_id,
   chatType: row.chat_type,
-  reason: row.reason,
+  reason: row.reason === null ? null : bytesText(row.reason),
 })
 
 const TOMBSTONE_COLUMNS = 'msg_id, conversation_id, author, message_ts, withdrawn_by, withdrawn_at, cmd_id, chat_type, reason'
@@ -103,7 +103,7 @@ export async function appendMessage(sql: Sql, message: NewMessage): Promise<Appe
 
   const ts = await nextTimestamp(sql, message.conversationId)
   const replyTo = message.replyTo ?? null
-  await query(sql, INSERT_MESSAGE, [message.id, message.conversationId, message.sender, ts, message.text, replyTo])
+  await query(sql, INSERT_MESSAGE, [message.id, message.conversationId, message.sender, ts, textBytes(message.text), replyTo])
   const event = messageEvent({ ...message, ts, replyTo })
   const deliveries = await appendEventToLogs(sql, message.members, { event })
   return { kind: 'appended', ts, deliveries }
@@ -162,7 +162,7 @@ export async function withdrawMessage(sql: Sql, request: WithdrawRequest): Promi
     record.withdrawnAt,
     record.cmdId,
     record.chatType,
-    record.reason,
+    record.reason === null ? null : textBytes(record.reason),
   ])
   const deliveries = await appendEventToLogs(sql, request.members, { event: cmdEvent(record) })
   return { kind: 'withdrawn', tombstone: record, deliveries, as: decision.as }

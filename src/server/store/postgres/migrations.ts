@@ -63,7 +63,7 @@ const migration001: PgMigration = {
       conversation_id text   NOT NULL,
       sender          text   NOT NULL REFERENCES users (username),
       ts              bigint NOT NULL,
-      text            text   NOT NULL,
+      text            bytea  NOT NULL,  -- UTF-8 (sql.ts: textBytes)
       reply_to        text
     );
 
@@ -76,12 +76,12 @@ const migration001: PgMigration = {
       withdrawn_at    bigint NOT NULL,
       cmd_id          text   NOT NULL UNIQUE,
       chat_type       text   NOT NULL CHECK (chat_type IN ('Chat', 'GroupChat')),
-      reason          text
+      reason          bytea             -- UTF-8
     );
 
     CREATE TABLE groups (
       conversation_id text    NOT NULL PRIMARY KEY,
-      name            text    NOT NULL,
+      name            bytea   NOT NULL,  -- UTF-8
       created_by      text    NOT NULL REFERENCES users (username),
       created_at      bigint  NOT NULL,
       version         integer NOT NULL DEFAULT 1
@@ -101,9 +101,9 @@ const migration001: PgMigration = {
       conversation_id text   NOT NULL REFERENCES groups (conversation_id),
       actor           text   NOT NULL,
       ts              bigint NOT NULL,
-      change          jsonb  NOT NULL,
+      change          json   NOT NULL,
       -- the roster right after the change
-      roster          jsonb  NOT NULL
+      roster          json   NOT NULL
     );
 
     CREATE TABLE receipts (

@@ -18,6 +18,14 @@ const log = logger('server.store.postgres')
 /** A connection in a transaction, or the pool for a single-statement read. */
 export type Sql = pg.ClientBase | pg.Pool
 
+/**
+ * Free text — message text, group names, withdraw reasons — is stored as its UTF-8 bytes
+ * (`bytea`): PostgreSQL's `text` cannot hold U+0000, which the protocol allows and the SQLite
+ * store keeps, so a message containing it would be refused on a cluster and resent forever.
+ */
+export const textBytes = (text: string): Buffer => Buffer.from(text, 'utf8')
+export const bytesText = (bytes: Buffer): string => bytes.toString('utf8')
+
 export interface Statement {
   readonly name: string
   readonly text: string
