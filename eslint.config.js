@@ -48,7 +48,7 @@ const AREAS = [
   ['node', 'src/node'],
 ]
 
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino']
+const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino', 'pg', '@nats-io/transport-node']
 const NODE_ONLY_SHARED = 'src/shared/log.ts'
 
 const CLIENT_HOSTS = ['electron', 'desktop', 'web', 'common']

@@ -15,6 +15,11 @@
  * Two modes: `shared` (every process on both cores, as before), then `pinned` (the servers
  * on core 0, this load-generating process on core 1, with taskset), which is how the
  * server's own throughput and CPU per message are compared with Prosody and ejabberd.
+ *
+ * On storage `cluster` Parley is two nodes on PostgreSQL and NATS (lib/servers.ts), client
+ * i on node i % 2, so every pair talks across the nodes; its server CPU is the sum over
+ * the nodes (PostgreSQL's and nats-server's own CPU is not counted). Shared mode only: two
+ * nodes, PostgreSQL and NATS do not fit the one core of the pinned mode.
  */
 import path from 'node:path'
 import { ACK_INTERVAL_MS } from '../src/main/core/services/inbound'
@@ -22,7 +27,8 @@ import { newId } from '../src/shared/ids'
 import { directConversationId } from '../src/shared/protocol'
 import { startChild, type ChildHandle } from './lib/child'
 import { type AnyFrame, connectAll, RawClient } from './lib/raw-client'
-import { benchUsernames, checkSignIn, seedAccounts } from './lib/server-seed'
+import { benchUsernames, checkSignIn } from './lib/server-seed'
+import { type Servers, startServers } from './lib/servers'
 import { allCores, pin, pinningUnavailable } from './lib/affinity'
 import { median, round, summarize, type Summary } from './lib/stats'
 import type { Benchmark, BenchOptions, BenchResult } from './lib/types'
@@ -138,11 +144,13 @@ interface Window {
   latency: Summary
 }
 
-const cpuOf = async (child: ChildHandle) => (await child.request<{ cpu: NodeJS.CpuUsage }>({ type: 'cpu' })).cpu
 const cpuTotal = (c: NodeJS.CpuUsage) => c.user + c.system
+/** CPU time (user + system, µs) of the server processes, summed. */
+const cpuOf = async (servers: ChildHandle[]) =>
+  (await Promise.all(servers.map((s) => s.request<{ cpu: NodeJS.CpuUsage }>({ type: 'cpu' })))).reduce((sum, r) => sum + cpuTotal(r.cpu), 0)
 
 /** Keeps `inFlight` messages moving for `ms` after a warm-up. */
-async function measureWindow(load: Load, server: ChildHandle, inFlight: number, warmupMs: number, ms: number): Promise<Window> {
+async function measureWindow(load: Load, servers: ChildHandle[], inFlight: number, warmupMs: number, ms: number): Promise<Window> {
   let next = 0
   let outstanding = 0
   let counting = false
@@ -162,7 +170,7 @@ async function measureWindow(load: Load, server: ChildHandle, inFlight: number, 
   }
   for (let k = 0; k < inFlight; k++) issue()
   await sleep(warmupMs)
-  const serverCpu0 = await cpuOf(server)
+  const serverCpu0 = await cpuOf(servers)
   const clientCpu0 = process.cpuUsage()
   counting = true
   const start = performance.now()
@@ -170,7 +178,7 @@ async function measureWindow(load: Load, server: ChildHandle, inFlight: number, 
   const elapsed = performance.now() - start
   const total = latencies.length
   const clientCpu = cpuTotal(process.cpuUsage(clientCpu0))
-  const serverCpu = cpuTotal(await cpuOf(server)) - cpuTotal(serverCpu0)
+  const serverCpu = (await cpuOf(servers)) - serverCpu0
   counting = false
   draining = true
   await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(10_000)])
@@ -205,27 +213,29 @@ export const relay: Benchmark = {
   storageSensitive: true,
   name: 'relay',
   title: 'Server relay (100 clients, 64 and 1 in flight; shared cores, then server pinned to one core)',
-  async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
+  cluster: true,
+  async run({ quick, storage, workDir, log }: BenchOptions): Promise<BenchResult> {
     const rounds = quick ? 1 : 3
     const windowMs = quick ? 2_000 : 4_000
     const warmupMs = quick ? 500 : 1_000
     const usernames = benchUsernames('relay', CLIENTS)
-    const dataDir = path.join(workDir, 'server')
-    log(`seeding ${CLIENTS} accounts`)
-    const devices = await seedAccounts(dataDir, usernames)
-    const noPinning = pinningUnavailable()
+    const noPinning = storage === 'cluster' ? 'the cluster runs with shared cores only' : pinningUnavailable()
     if (noPinning) log(`pinned mode skipped: ${noPinning}`)
 
+    let servers: Servers | null = null
     const children: ChildHandle[] = []
     const loads: RawClient[][] = []
     try {
-      const parley = await startChild('bench/children/parley-server.ts', { dataDir, limits: UNTHROTTLED }, path.join(workDir, 'server.log'))
-      children.push(parley)
+      log(`seeding ${CLIENTS} accounts`)
+      servers = await startServers(storage, workDir, { limits: UNTHROTTLED }, { usernames })
+      const { nodes, devices } = servers
+      const parley = nodes[0]!
       await checkSignIn(parley.url, usernames[0]!)
       const bare = await startChild('bench/children/bare-relay.ts', {}, path.join(workDir, 'bare.log'))
       children.push(bare)
 
-      const parleyClients = await connectAll(CLIENTS, (i) => RawClient.connect(parley.url, devices[i]!.token))
+      // on a cluster, client i on node i % 2: i and its partner i ^ 1 are on different nodes
+      const parleyClients = await connectAll(CLIENTS, (i) => RawClient.connect(nodes[i % nodes.length]!.url, devices[i]!.token))
       const bareClients = await connectAll(CLIENTS, (i) => RawClient.connectBare(`${bare.url}/?id=${i}`))
       loads.push(parleyClients, bareClients)
       const parleyLoadGen = parleyLoad(parleyClients, usernames)
@@ -237,13 +247,13 @@ export const relay: Benchmark = {
       const runMode = async (mode: 'shared' | 'pinned'): Promise<ModeResult> => {
         const loaded: ModeResult['loaded'] = { parley: [], bare: [] }
         for (let r = 0; r < rounds; r++) {
-          loaded.bare.push(await measureWindow(bareLoadGen, bare, IN_FLIGHT, warmupMs, windowMs))
-          loaded.parley.push(await measureWindow(parleyLoadGen, parley, IN_FLIGHT, warmupMs, windowMs))
+          loaded.bare.push(await measureWindow(bareLoadGen, [bare], IN_FLIGHT, warmupMs, windowMs))
+          loaded.parley.push(await measureWindow(parleyLoadGen, nodes, IN_FLIGHT, warmupMs, windowMs))
           log(`${mode} round ${r + 1}: bare ${describe(loaded.bare.at(-1)!)}; parley ${describe(loaded.parley.at(-1)!)}`)
         }
         const single = {
-          bare: await measureWindow(bareLoadGen, bare, 1, warmupMs, windowMs),
-          parley: await measureWindow(parleyLoadGen, parley, 1, warmupMs, windowMs),
+          bare: await measureWindow(bareLoadGen, [bare], 1, warmupMs, windowMs),
+          parley: await measureWindow(parleyLoadGen, nodes, 1, warmupMs, windowMs),
         }
         log(`${mode}, 1 in flight: bare ${describe(single.bare)}; parley ${describe(single.parley)}`)
         return { loaded, single }
@@ -271,13 +281,37 @@ export const relay: Benchmark = {
       const figures: BenchResult['figures'] = []
       {
         const ratio = rateOf(shared.loaded.parley) / rateOf(shared.loaded.bare)
-        figures.push({
-          measure: 'relay throughput, shared cores',
-          value: round(rateOf(shared.loaded.parley), 0),
-          unit: 'msg/s',
-          baseline: { measure: 'bare ws relay', value: round(rateOf(shared.loaded.bare), 0) },
-          ratio: round(ratio, 3),
-        })
+        const cpu = cpuOfWindows(shared.loaded.parley)
+        const bareCpu = cpuOfWindows(shared.loaded.bare)
+        figures.push(
+          {
+            measure: 'relay throughput, shared cores',
+            value: round(rateOf(shared.loaded.parley), 0),
+            unit: 'msg/s',
+            baseline: { measure: 'bare ws relay', value: round(rateOf(shared.loaded.bare), 0) },
+            ratio: round(ratio, 3),
+          },
+          // the same figures as the pinned mode's, without targets (those are for the pinned mode)
+          {
+            measure: `server CPU per relayed message, shared cores${nodes.length > 1 ? `, sum of ${nodes.length} nodes` : ''}`,
+            value: round(cpu, 1),
+            unit: 'µs',
+            baseline: { measure: 'bare ws relay', value: round(bareCpu, 1) },
+            ratio: round(cpu / bareCpu, 2),
+          },
+          ...([['p50', p50Of], ['p99', p99Of]] as const).map(([p, of]) => ({
+            measure: `delivery latency ${p}, ${IN_FLIGHT} in flight, shared cores`,
+            value: round(of(shared.loaded.parley), 2),
+            unit: 'ms',
+            baseline: { measure: 'bare ws relay', value: round(of(shared.loaded.bare), 2) },
+          })),
+          ...(['p50', 'p99'] as const).map((p) => ({
+            measure: `delivery latency ${p}, 1 in flight, shared cores`,
+            value: round(shared.single.parley.latency[p], 3),
+            unit: 'ms',
+            baseline: { measure: 'bare ws relay', value: round(shared.single.bare.latency[p], 3) },
+          })),
+        )
       }
       if (pinned) {
         const rate = rateOf(pinned.loaded.parley)
@@ -350,6 +384,7 @@ export const relay: Benchmark = {
       return {
         figures,
         details: {
+          nodes: nodes.length,
           clients: CLIENTS,
           inFlight: IN_FLIGHT,
           windowMs,
@@ -363,6 +398,7 @@ export const relay: Benchmark = {
     } finally {
       for (const clients of loads) await Promise.all(clients.map((c) => c.close()))
       for (const child of children) await child.stop()
+      await servers?.stop()
     }
   },
 }

@@ -4,8 +4,10 @@
  * bench/results/latest.json. Never part of `npm test`.
  *
  *   --quick        fewer iterations and shorter windows (a smoke run)
- *   --storage=S    disk, ram or both (default): where the storage-sensitive benchmarks
- *                  keep their databases (ram = tmpfs at /dev/shm)
+ *   --storage=S    disk, ram, cluster, both (disk and ram) or all (default): where the
+ *                  storage-sensitive benchmarks keep their databases (ram = tmpfs at
+ *                  /dev/shm; cluster = two server nodes on PostgreSQL and NATS, for the
+ *                  benchmarks that support it: relay, withdraw-latency)
  *   --markdown     print the table as Markdown (for docs/performance.md)
  *   --list         list the benchmarks
  */
@@ -15,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ROOT } from './lib/child'
+import { clusterUnavailable } from './lib/servers'
 import { renderTable, type TableRow } from './lib/table'
 import type { Benchmark, Storage } from './lib/types'
 import { catchUp } from './catch-up'
@@ -77,14 +80,15 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS
-  const storageArg = argv.find((a) => a.startsWith('--storage='))?.slice('--storage='.length) ?? 'both'
-  if (!['disk', 'ram', 'both'].includes(storageArg)) {
-    console.error(`--storage must be disk, ram or both, not ${storageArg}`)
+  const storageArg = argv.find((a) => a.startsWith('--storage='))?.slice('--storage='.length) ?? 'all'
+  if (!['disk', 'ram', 'cluster', 'both', 'all'].includes(storageArg)) {
+    console.error(`--storage must be disk, ram, cluster, both or all, not ${storageArg}`)
     process.exit(2)
   }
-  const storages: Storage[] = storageArg === 'both' ? ['disk', 'ram'] : [storageArg as Storage]
+  const storages: Storage[] =
+    storageArg === 'all' ? ['disk', 'ram', 'cluster'] : storageArg === 'both' ? ['disk', 'ram'] : [storageArg as Storage]
   const runs = selected.flatMap((bench) =>
-    (bench.storageSensitive ? storages : (['disk'] as Storage[])).map((storage) => ({
+    (bench.storageSensitive ? storages.filter((s) => s !== 'cluster' || bench.cluster) : (['disk'] as Storage[])).map((storage) => ({
       bench,
       storage,
       label: bench.storageSensitive ? `${bench.name} [${storage}]` : bench.name,
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
   for (const { bench, storage, label } of runs) {
     const t0 = performance.now()
     const log = (m: string) => console.error(`[${label}] ${m}`)
-    const why = bench.unavailable?.() ?? null
+    const why = bench.unavailable?.() ?? (storage === 'cluster' ? clusterUnavailable() : null)
     if (why) {
       log(`skipped: ${why}`)
       outcomes.push({ name: label, title: bench.title, status: 'skipped', reason: why, seconds: 0, figures: [] })

@@ -7,10 +7,12 @@
  * its own profile database on disk, over loopback. Every round sends a message, waits
  * until Bob has it and Alice's copy is acknowledged, then withdraws it, so each round
  * gives one delivery and one withdraw sample under the same conditions.
+ *
+ * On storage `cluster` Alice's core talks to node 1 and Bob's to node 2 (lib/servers.ts):
+ * both the message and the withdraw go through PostgreSQL and NATS.
  */
-import path from 'node:path'
 import { getMessage } from '../src/main/core/db/queries/messages'
-import { startChild } from './lib/child'
+import { startServers } from './lib/servers'
 import { type BenchCore, signUpCore, unwrap } from './lib/cores'
 import { round, summarize } from './lib/stats'
 import type { Benchmark, BenchOptions, BenchResult, Figure } from './lib/types'
@@ -23,18 +25,16 @@ export const withdrawLatency: Benchmark = {
   storageSensitive: true,
   name: 'withdraw-latency',
   title: 'Withdraw latency vs delivery (Alice -> server -> Bob)',
-  async run({ quick, workDir, log }: BenchOptions): Promise<BenchResult> {
+  cluster: true,
+  async run({ quick, storage, workDir, log }: BenchOptions): Promise<BenchResult> {
     const rounds = quick ? 200 : ROUNDS
-    const server = await startChild(
-      'bench/children/parley-server.ts',
-      { dataDir: path.join(workDir, 'server'), limits: UNTHROTTLED, recallWindowSeconds: 120 },
-      path.join(workDir, 'server.log'),
-    )
+    const servers = await startServers(storage, workDir, { limits: UNTHROTTLED, recallWindowSeconds: 120 })
+    const { nodes } = servers
     const cores: BenchCore[] = []
     try {
-      const alice = await signUpCore(server.url, workDir, 'alice')
+      const alice = await signUpCore(nodes[0]!.url, workDir, 'alice')
       cores.push(alice)
-      const bob = await signUpCore(server.url, workDir, 'bob')
+      const bob = await signUpCore(nodes.at(-1)!.url, workDir, 'bob')
       cores.push(bob)
       const conversationId = unwrap(await alice.core.handlers.openDirect({ username: 'bob' })).id
 
@@ -88,10 +88,10 @@ export const withdrawLatency: Benchmark = {
           pass: w.p99 <= 5 && w.p99 / d.p99 <= 1.5,
         },
       ]
-      return { figures, details: { rounds, warmupRounds: WARMUP_ROUNDS, rowsCheckedDeleted: checked, withdraw: w, delivery: d } }
+      return { figures, details: { nodes: nodes.length, rounds, warmupRounds: WARMUP_ROUNDS, rowsCheckedDeleted: checked, withdraw: w, delivery: d } }
     } finally {
       for (const c of cores) await c.close()
-      await server.stop()
+      await servers.stop()
     }
   },
 }

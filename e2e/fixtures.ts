@@ -34,8 +34,8 @@ export interface Client {
 }
 
 export interface LaunchOptions {
-  /** Another server than the worker's (e.g. one started with a short recall window). */
-  server?: ChatServer
+  /** Another server than the worker's (e.g. one started with a short recall window, or a load balancer's address). */
+  server?: Pick<ChatServer, 'url'>
   /** Open this existing profile instead of a fresh one: the same identity, started again. */
   profileDir?: string
   /** Runs before the app's page loads (e.g. `page.addInitScript` to observe a browser API). */

@@ -65,6 +65,8 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 export interface ServerOptions {
   /** Default 120 (the product default); 0 = unlimited. */
   recallWindowSeconds?: number
+  /** A cluster node: PostgreSQL and NATS instead of the embedded SQLite store (docs/deployment.md). */
+  engines?: { database: string; nats: string }
 }
 
 /** `npm run server` with its data in a temp directory; stop/start keeps port and data. */
@@ -100,6 +102,8 @@ export class ChatServer {
     if (this.child) throw new Error('the server is already running')
     const args = ['--host', '127.0.0.1', '--port', String(this.boundPort), '--data', this.dataDir]
     args.push('--recall-window-seconds', String(this.options.recallWindowSeconds ?? 120))
+    const { engines } = this.options
+    if (engines) args.push('--database', engines.database, '--nats', engines.nats)
     this.log.append(`--- starting server ${args.join(' ')}\n`)
     const child = spawnTs('src/server/cli.ts', args, this.log)
     this.child = child

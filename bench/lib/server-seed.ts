@@ -9,6 +9,7 @@
 import { newId } from '../../src/shared/ids'
 import { hashPassword } from '../../src/server/passwords'
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store'
+import type { ChatStore } from '../../src/server/store/types'
 import { hashToken, newSessionToken } from '../../src/server/tokens'
 
 export const BENCH_PASSWORD = 'bench-password-1'
@@ -20,7 +21,11 @@ export interface SeededDevice {
 }
 
 export async function seedAccounts(dataDir: string, usernames: readonly string[], devicesPerUser = 1): Promise<SeededDevice[]> {
-  const store = SqliteStore.open(dataDir)
+  return seedAccountsInto(SqliteStore.open(dataDir), usernames, devicesPerUser)
+}
+
+/** The same through any store (the cluster's PostgreSQL one); closes `store` when done. */
+export async function seedAccountsInto(store: ChatStore, usernames: readonly string[], devicesPerUser = 1): Promise<SeededDevice[]> {
   try {
     const passwordHash = await hashPassword(BENCH_PASSWORD)
     const devices: SeededDevice[] = []

@@ -3,9 +3,11 @@
 /**
  * Where databases live: `disk` is the machine's ordinary filesystem (every durable commit
  * waits for an fsync), `ram` is tmpfs (/dev/shm), where an fsync costs nothing, which
- * isolates Parley's own work from the storage device.
+ * isolates Parley's own work from the storage device. `cluster` is two server nodes on one
+ * PostgreSQL (on the disk) and one nats-server (lib/servers.ts), for the benchmarks that
+ * say they support it.
  */
-export type Storage = 'disk' | 'ram'
+export type Storage = 'disk' | 'ram' | 'cluster'
 
 export interface BenchOptions {
   /** Fewer iterations and shorter windows: a smoke run, not a measurement to publish. */
@@ -45,6 +47,8 @@ export interface Benchmark {
   unavailable?(): string | null
   /** Its figures depend on the storage: run once per storage. */
   storageSensitive?: boolean
+  /** Also runs against a two-node cluster (storage `cluster`; lib/servers.ts). */
+  cluster?: boolean
   run(options: BenchOptions): Promise<BenchResult>
 }
 

@@ -7,8 +7,9 @@ import { logger } from '../shared/log'
 import type { CredentialsBody, SessionResponse } from '../shared/protocol'
 import type { Bus } from './bus/types'
 import { hashPassword, PasswordHasherBusyError, UNMATCHABLE_HASH, verifyPassword } from './passwords'
-import { type BucketLimits, KeyedRateLimiter, type MonotonicClock, monotonicNow, type Take } from './rate-limit'
+import type { BucketLimits, MonotonicClock, Take } from './rate-limit'
 import type { ChatStore, SessionRecord } from './store/types'
+import { MemoryThrottle, type SharedThrottle } from './throttle'
 import { hashToken, newSessionToken } from './tokens'
 
 const log = logger('server.accounts')
@@ -44,6 +45,9 @@ export interface AccountsDeps {
   /** Wall clock (ms) for record timestamps. */
   now: () => number
   limits: AccountLimits
+  /** Where the sign-in/sign-up buckets live; shared by the nodes of a cluster. Default: this process. */
+  throttle?: SharedThrottle
+  /** Clock of the default in-process throttle. */
   monotonic?: MonotonicClock
 }
 
@@ -61,19 +65,14 @@ const BUSY: AccountResult = {
 }
 
 export class Accounts {
-  private readonly signInByUsername: KeyedRateLimiter
-  private readonly signInByAddress: KeyedRateLimiter
-  private readonly signUpByAddress: KeyedRateLimiter
+  private readonly throttle: SharedThrottle
 
   constructor(private readonly deps: AccountsDeps) {
-    const clock = deps.monotonic ?? monotonicNow
-    this.signInByUsername = new KeyedRateLimiter(deps.limits.signInPerUsername, clock)
-    this.signInByAddress = new KeyedRateLimiter(deps.limits.signInPerAddress, clock)
-    this.signUpByAddress = new KeyedRateLimiter(deps.limits.signUpPerAddress, clock)
+    this.throttle = deps.throttle ?? new MemoryThrottle(deps.monotonic)
   }
 
   async signUp(credentials: CredentialsBody, address: string): Promise<AccountResult> {
-    const allowed = this.signUpByAddress.take(address)
+    const allowed = await this.throttle.take('sign-up-address', address, this.deps.limits.signUpPerAddress)
     if (!allowed.ok) return rateLimited(allowed, 'sign-ups from this address')
     const { store } = this.deps
     // cheap check first, so a taken name does not cost a hash; createUser settles races
@@ -92,9 +91,10 @@ export class Accounts {
   }
 
   async signIn(credentials: CredentialsBody, address: string): Promise<AccountResult> {
-    const byAddress = this.signInByAddress.take(address)
+    const { limits } = this.deps
+    const byAddress = await this.throttle.take('sign-in-address', address, limits.signInPerAddress)
     if (!byAddress.ok) return rateLimited(byAddress, 'sign-in attempts from this address')
-    const byUsername = this.signInByUsername.take(credentials.username)
+    const byUsername = await this.throttle.take('sign-in-username', credentials.username, limits.signInPerUsername)
     if (!byUsername.ok) return rateLimited(byUsername, 'sign-in attempts for this account')
 
     const user = await this.deps.store.findUser(credentials.username)

@@ -1,14 +1,17 @@
 /**
  * `npm run server -- --host 127.0.0.1 --port 7800 --data DIR --recall-window-seconds 120`
+ * (a cluster node: `--database postgres://… --nats nats://…`, see engines.ts)
  *
  * stdout carries exactly one line, `parley-server listening on ws://HOST:PORT`, once the
  * server accepts connections (scripts and tests wait for it); everything else goes to
  * stderr. Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the server cannot
- * start or fails, 2 for bad arguments, 130 on a second signal (or a shutdown that hangs).
+ * start (a bad engine URL or an engine that cannot be reached included) or fails, 2 for bad
+ * arguments, 130 on a second signal (or a shutdown that hangs).
  */
 import { installShutdown } from '../node/shutdown'
 import { logger } from '../shared/log'
 import { parseServerArgs, USAGE, UsageError } from './args'
+import { type Engines, openEngines } from './engines'
 import { type RunningServer, startServer } from './server'
 
 const log = logger('server.cli')
@@ -30,7 +33,17 @@ async function main(): Promise<void> {
 
   let server: RunningServer
   try {
-    server = await startServer(args)
+    // opens both or neither; startServer closes them again if it cannot listen
+    const engines: Engines = await openEngines(args)
+    server = await startServer({
+      host: args.host,
+      port: args.port,
+      dataDir: args.dataDir,
+      recallWindowSeconds: args.recallWindowSeconds,
+      adminRecallWindowSeconds: args.adminRecallWindowSeconds,
+      store: engines.store,
+      bus: engines.bus,
+    })
   } catch (err) {
     process.stderr.write(`parley-server: cannot start: ${(err as Error).message}\n`)
     process.exit(1)

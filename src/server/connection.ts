@@ -282,7 +282,27 @@ export class Connection {
           this.close(CloseCode.REPLACED, 'replaced by a newer connection of this device')
         }
         return
+      case 'resync':
+        this.resync()
+        return
+      default: {
+        const unhandled: never = message
+        this.log.warn({ message: unhandled }, 'unknown bus message')
+      }
     }
+  }
+
+  /**
+   * The bus may have lost notices (it reconnected, or its periodic check came round): read
+   * the log after what was sent, the same catch-up path as for a notice that cannot be sent
+   * as is, and re-check the session, whose revocation may have been among the lost.
+   */
+  private resync(): void {
+    if (!this.open) return
+    this.enqueue(async () => {
+      if (!(await this.deps.sessionStillValid())) this.revoke()
+    })
+    if (this.greeted) this.schedulePull()
   }
 
   /**

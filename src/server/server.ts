@@ -20,6 +20,7 @@ import { originPolicy } from './origin'
 import { type BucketLimits, KeyedRateLimiter } from './rate-limit'
 import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { ChatStore } from './store/types'
+import type { SharedThrottle } from './throttle'
 import { hashToken } from './tokens'
 import { createUpgradeHandler } from './upgrade'
 import { turnWrites } from './turn-writes'
@@ -66,6 +67,8 @@ export interface ServerOptions {
   /** Engines to use instead of the embedded SQLite store and in-process bus. */
   store?: ChatStore
   bus?: Bus
+  /** Sign-in/sign-up throttles shared by the nodes of a cluster; default: this process's. */
+  throttle?: SharedThrottle
   /** better-sqlite3 native addon to load (the desktop app passes its Electron-ABI build). */
   nativeBinding?: string
 }
@@ -86,7 +89,7 @@ const SHUTDOWN_GRACE_MS = 2_000
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const now = options.now ?? Date.now
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const store = options.store ?? SqliteStore.open(options.dataDir, { nativeBinding: options.nativeBinding })
+  const store: ChatStore = options.store ?? SqliteStore.open(options.dataDir, { nativeBinding: options.nativeBinding })
   const bus = options.bus ?? new MemoryBus()
   const ctx: ChatContext = {
     store,
@@ -101,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     frameLimits: limits.frames,
     replayPageSize: REPLAY_PAGE_SIZE,
   }
-  const accounts = new Accounts({ store, bus, now, limits })
+  const accounts = new Accounts({ store, bus, now, limits, throttle: options.throttle ?? store.sharedThrottle?.() })
   const userFrames = new KeyedRateLimiter(limits.framesPerUser)
   const registry = new ConnectionRegistry()
   let shuttingDown = false
@@ -151,6 +154,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await listen(httpServer, options.port, options.host)
   } catch (err) {
+    // the engines were handed over: nothing may stay half-started
+    await bus.close()
     await store.close()
     throw err
   }

@@ -43,13 +43,14 @@ async function tryWithdraw(ctx: ChatContext, actor: Actor, frame: CmdFrame): Pro
     members: access.members,
     groupVersion: access.groupVersion,
     now,
-    authorize: (message) =>
+    // the window on the store's clock, the one that stamped the message (store/types.ts)
+    authorize: (message, storeNow) =>
       decideWithdraw({
         actor: actor.username,
         author: message.sender,
         actorRole: access.role,
         messageTs: message.ts,
-        now,
+        now: storeNow,
         windowSeconds: ctx.recallWindowSeconds,
         adminWindowSeconds: ctx.adminRecallWindowSeconds,
       }),

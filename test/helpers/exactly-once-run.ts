@@ -16,6 +16,12 @@
  *   sent and not withdrawn, each once, no withdrawn one as text, the same order in every
  *   member's database, and each sender's messages in the order they were sent; empty
  *   outboxes; every own message acknowledged.
+ *
+ * With `cluster`, the same campaign runs across nodes: one PostgreSQL database and one
+ * nats-server, started here and torn down after, and `nodes` server processes on them;
+ * client i talks to node i % nodes, so conversations cross nodes. A server kill takes a
+ * node at random, and the engines fail too: nats-server SIGKILLed and restarted, and
+ * PostgreSQL stopped in immediate mode (a crash for its data) and started again.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -25,6 +31,8 @@ import { expect } from 'vitest'
 import { directConversationId } from '../../src/shared/protocol'
 import { ClientProcess, type RecordedEvent } from './client-process'
 import { inspectCrashedProfile, readProfileDb, ShownLog } from './crash-checks'
+import { type NatsServer, startNats } from './engines/nats'
+import { type PostgresInstance, startPostgres } from './engines/postgres'
 import { FIGURES_DIR } from './figures'
 import { FlightRecorder } from './flight-recorder'
 import { Rng, UNICODE_SAMPLES } from './fuzz-frames'
@@ -42,6 +50,8 @@ export interface ExactlyOnceOptions {
   seed?: number
   /** Messages a client may have waiting for the server's ack before the harness holds back. */
   backlog?: number
+  /** Run across `nodes` server processes on one PostgreSQL and one nats-server, which fail too. */
+  cluster?: { nodes: number; natsRestarts: number; postgresStops: number }
 }
 
 export interface ExactlyOnceReport {
@@ -52,6 +62,10 @@ export interface ExactlyOnceReport {
   serverKills: number
   clientKills: number
   socketDrops: number
+  /** Cluster runs only: server processes, nats-server restarts, PostgreSQL immediate stops. */
+  nodes?: number
+  natsRestarts?: number
+  postgresStops?: number
   /** Client kills after which the files passed integrity_check. */
   integrityOk: number
   /** Sends and withdraws whose reply a client kill swallowed (decided afterwards from the database). */
@@ -86,6 +100,8 @@ interface Tracked {
 interface Participant {
   name: string
   proc: ClientProcess
+  /** The server it talks to. */
+  node: Node
   busy: boolean
   /** Harness clock intervals when the process was dead: [killedAt, restartedAt]. */
   deaths: Array<[number, number]>
@@ -93,21 +109,60 @@ interface Participant {
   sends: Tracked[]
 }
 
+/** A server process and its name in the flight record ('server', or 'node1', 'node2', …). */
+interface Node {
+  name: string
+  proc: ServerProcess
+}
+
+interface Engines {
+  postgres: PostgresInstance
+  nats: NatsServer
+}
+
+type FaultKind = 'server' | 'client' | 'drop' | 'nats' | 'postgres'
+
 const SETTLE_TIMEOUT_MS = 90_000
 const RESYNC_TIMEOUT_MS = 60_000
+/**
+ * No new send for this long while messages are still due: every client is held back by its
+ * unacknowledged backlog (a server that stopped answering, or exited on its own). The run
+ * stops sending, says so, and goes on to its end checks instead of hanging until the test's timeout.
+ */
+const STALL_MS = 150_000
 
 export async function runExactlyOnceCampaign(opts: ExactlyOnceOptions): Promise<ExactlyOnceReport> {
-  const recorder = new FlightRecorder(path.join(FIGURES_DIR, opts.name))
+  const cluster = opts.cluster
+  const names = cluster ? Array.from({ length: cluster.nodes }, (_, i) => `node${i + 1}`) : ['server']
+  const recorder = new FlightRecorder(path.join(FIGURES_DIR, opts.name), cluster ? [...names, 'nats', 'postgres'] : names)
+  const args = ['--recall-window-seconds', '0']
   // debug: the server logs the id of every send and withdraw it handles (never text)
-  const server = await launchServer({ args: ['--recall-window-seconds', '0'], logLevel: 'debug', onLog: recorder.logSink('server') })
+  const launch = (name: string, extra: string[] = []) => launchServer({ args: [...args, ...extra], logLevel: 'debug', onLog: recorder.logSink(name) })
+  if (!cluster) {
+    const server = await launch('server')
+    try {
+      return await campaign(opts, [{ name: 'server', proc: server }], null, recorder)
+    } finally {
+      await server.dispose()
+    }
+  }
+  let postgres: PostgresInstance | undefined
+  let nats: NatsServer | undefined
+  const nodes: Node[] = []
   try {
-    return await campaign(opts, server, recorder)
+    postgres = await startPostgres()
+    nats = await startNats()
+    const engineArgs = ['--database', await postgres.createDatabase('parley_faults'), '--nats', nats.url]
+    // one after the other: the first migrates the schema
+    for (const name of names) nodes.push({ name, proc: await launch(name, engineArgs) })
+    return await campaign(opts, nodes, { postgres, nats }, recorder)
   } finally {
-    await server.dispose()
+    await Promise.all(nodes.map((n) => n.proc.dispose()))
+    await Promise.all([nats?.stop({ kill: true }), postgres?.stop()])
   }
 }
 
-async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorder: FlightRecorder): Promise<ExactlyOnceReport> {
+async function campaign(opts: ExactlyOnceOptions, nodes: Node[], engines: Engines | null, recorder: FlightRecorder): Promise<ExactlyOnceReport> {
   const seed = opts.seed ?? Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 32))
   const rng = new Rng(seed)
   const started = performance.now()
@@ -120,6 +175,7 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     serverKills: 0,
     clientKills: 0,
     socketDrops: 0,
+    ...(engines ? { nodes: nodes.length, natsRestarts: 0, postgresStops: 0 } : {}),
     integrityOk: 0,
     unknownOutcomes: 0,
     offlineWithdraws: 0,
@@ -158,8 +214,9 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   const suffix = seed.toString(36).slice(0, 5)
   const people: Participant[] = Array.from({ length: opts.clients }, (_, i) => {
     const name = `p${i}_${suffix}`
-    const proc = new ClientProcess(name, path.join(profilesRoot, name), server.url, { logLevel: 'debug', onLog: recorder.logSink(name) })
-    return { name, proc, busy: false, deaths: [], sends: [] }
+    const node = nodes[i % nodes.length]!
+    const proc = new ClientProcess(name, path.join(profilesRoot, name), node.proc.url, { logLevel: 'debug', onLog: recorder.logSink(name) })
+    return { name, proc, node, busy: false, deaths: [], sends: [] }
   })
   const byName = new Map(people.map((p) => [p.name, p]))
   const tracked: Tracked[] = []
@@ -170,6 +227,7 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   /** Ids of messages whose sender showed them as sent: the server acknowledged them. */
   const confirmedIds = new Set<string>()
   const isConfirmed = (t: Tracked) => t.id !== null && confirmedIds.has(t.id)
+  /** One outage at a time, of a node or an engine: a node starts only while the engines are up. */
   let serverBusy = false
   const shown = new Map<string, ShownLog>()
 
@@ -185,7 +243,18 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   // ---------------------------------------------------------------- the run
   const faults = schedule()
   const withdrawShare = opts.withdraws / opts.messages
+  let lastCount = report.messages
+  let lastProgressAt = now()
   while (report.messages < opts.messages) {
+    if (report.messages !== lastCount) [lastCount, lastProgressAt] = [report.messages, now()]
+    else if (now() - lastProgressAt > STALL_MS) {
+      const down = nodes.filter((n) => !n.proc.running).map((n) => n.name)
+      problem(
+        `the run stalled at ${report.messages} messages: nothing sent for ${STALL_MS / 1000} s; backlogs ${people.map((p) => `${p.name} ${backlogOf(p)}`).join(', ')}` +
+          `; servers not running: ${down.join(', ') || 'none'}${serverBusy ? ' (an outage is under way)' : ''}`,
+      )
+      break
+    }
     while (faults.length > 0 && faults[0]!.at <= report.messages) runFault(faults.shift()!.kind)
     let progressed = false
     for (const p of people) {
@@ -199,14 +268,15 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   for (const f of faults) runFault(f.kind)
   // the faults are over: every outage ends, every call gets its answer or dies with its process
   while (background.size > 0 || calls.size > 0) await Promise.all([...background, ...calls])
-  if (!server.running) await server.start()
+  for (const n of nodes) if (!n.proc.running) await n.proc.start()
   for (const p of people) if (!p.proc.running) await restart(p)
   await decideUnknownWithdraws()
   await topUp()
   await settle()
   for (const p of people) await p.proc.stop()
   verifyFinal()
-  report.serverErrors = serverErrors(server.log())
+  report.serverErrors =
+    nodes.length === 1 ? serverErrors(nodes[0]!.proc.log()) : nodes.flatMap((n) => serverErrors(n.proc.log()).map((line) => `${n.name}: ${line}`))
   if (report.problems.length > 0) report.record = recorder.explain(recorder.named(report.problems))
   report.durationMs = Math.round(now() - started)
   rmSync(profilesRoot, { recursive: true, force: true })
@@ -312,18 +382,58 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     if (result.value.outcome === 'withdrawn') t.withdrawAckedAt = now()
   }
 
-  function schedule(): Array<{ at: number; kind: 'server' | 'client' | 'drop' }> {
-    const plan: Array<{ at: number; kind: 'server' | 'client' | 'drop' }> = []
-    const spread = (count: number, kind: 'server' | 'client' | 'drop') => {
+  function schedule(): Array<{ at: number; kind: FaultKind }> {
+    const plan: Array<{ at: number; kind: FaultKind }> = []
+    const spread = (count: number, kind: FaultKind) => {
       for (let i = 0; i < count; i++) plan.push({ at: Math.floor(((i + rng.next()) / count) * opts.messages * 0.97), kind })
     }
     spread(opts.serverKills, 'server')
     spread(opts.clientKills, 'client')
     spread(opts.socketDrops, 'drop')
+    if (opts.cluster) {
+      spread(opts.cluster.natsRestarts, 'nats')
+      spread(opts.cluster.postgresStops, 'postgres')
+    }
     return plan.sort((a, b) => a.at - b.at)
   }
 
-  function runFault(kind: 'server' | 'client' | 'drop'): void {
+  async function outage(during: () => Promise<void>): Promise<void> {
+    // one outage at a time: a fault due while something is down waits for it to be back
+    while (serverBusy) await new Promise((r) => setTimeout(r, 50))
+    serverBusy = true
+    try {
+      await during()
+    } finally {
+      serverBusy = false
+    }
+  }
+
+  function runFault(kind: FaultKind): void {
+    if (kind === 'nats') {
+      report.natsRestarts = (report.natsRestarts ?? 0) + 1
+      spawnTask(() =>
+        outage(async () => {
+          recorder.fault('nats', 'SIGKILL')
+          await engines!.nats.restart({ kill: true })
+          recorder.fault('nats', 'restarted')
+        }),
+      )
+      return
+    }
+    if (kind === 'postgres') {
+      report.postgresStops = (report.postgresStops ?? 0) + 1
+      spawnTask(() =>
+        outage(async () => {
+          recorder.fault('postgres', 'pg_ctl stop -m immediate')
+          await engines!.postgres.stopImmediate()
+          recorder.fault('postgres', 'stopped')
+          await new Promise((r) => setTimeout(r, rng.int(100, 1_500)))
+          await engines!.postgres.start()
+          recorder.fault('postgres', 'started (recovered, accepting connections)')
+        }),
+      )
+      return
+    }
     if (kind === 'drop') {
       const up = people.filter((p) => p.proc.running && !p.busy)
       if (up.length === 0) return
@@ -335,20 +445,16 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
     }
     if (kind === 'server') {
       report.serverKills++
-      spawnTask(async () => {
-        // one outage at a time: a kill due while the server is down waits for it to be back
-        while (serverBusy) await new Promise((r) => setTimeout(r, 50))
-        serverBusy = true
-        try {
-          recorder.fault('server', 'SIGKILL')
-          await server.kill()
+      const node = nodes.length === 1 ? nodes[0]! : rng.pick(nodes)
+      spawnTask(() =>
+        outage(async () => {
+          recorder.fault(node.name, 'SIGKILL')
+          await node.proc.kill()
           await new Promise((r) => setTimeout(r, rng.int(100, 1_500)))
-          await server.start()
-          recorder.fault('server', 'restarted')
-        } finally {
-          serverBusy = false
-        }
-      })
+          await node.proc.start()
+          recorder.fault(node.name, 'restarted')
+        }),
+      )
       return
     }
     report.clientKills++
@@ -373,7 +479,7 @@ async function campaign(opts: ExactlyOnceOptions, server: ServerProcess, recorde
   }
 
   async function restart(p: Participant): Promise<void> {
-    await p.proc.start(server.url)
+    await p.proc.start(p.node.proc.url)
     recorder.fault(p.name, `restarted (life ${p.proc.life})`)
     await decideUnknownSends(p)
   }

@@ -37,8 +37,14 @@ export class FlightRecorder {
   private readonly byId = new Map<string, string>()
   private readonly faults: Step[] = []
 
-  /** `dir` receives one log file per process (`<name>.log`); it is emptied first. */
-  constructor(readonly dir: string) {
+  /**
+   * `dir` receives one log file per process (`<name>.log`); it is emptied first. `servers`:
+   * the processes every message's story includes (the server, or each node of a cluster and its engines).
+   */
+  constructor(
+    readonly dir: string,
+    readonly servers: readonly string[] = ['server'],
+  ) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
   }
@@ -121,7 +127,7 @@ export class FlightRecorder {
       const own = this.steps.get(key) ?? []
       const from = (own[0]?.at ?? 0) - MARGIN_MS
       const to = (own.at(-1)?.at ?? Date.now()) + MARGIN_MS
-      const involved = new Set(['server', ...item.parties])
+      const involved = new Set([...this.servers, ...item.parties])
       const rows: Step[] = [
         ...own.map((s) => ({ ...s, what: `** ${s.what}` })),
         ...this.faults.filter((f) => involved.has(f.by) && f.at >= from && f.at <= to),

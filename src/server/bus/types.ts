@@ -17,6 +17,12 @@ export type BusMessage =
   | { kind: 'sessions-revoked'; sessionIds: string[] }
   /** A device said hello; `helloId` is time-ordered, and the device's connections with an older one must close. */
   | { kind: 'device-connected'; deviceId: string; helloId: string }
+  /**
+   * Notices may have been lost (a networked bus reconnected, or its periodic check came
+   * round): re-read the log after what was sent, and re-check the session. A bus delivers
+   * it to its local handlers itself; nobody needs to publish it.
+   */
+  | { kind: 'resync' }
 
 export type BusHandler = (message: BusMessage) => void
 

@@ -5,9 +5,11 @@
  * at all, and a method that changes several things (a message and every member's log)
  * does so atomically.
  *
- * Timestamps: methods that create something take the caller's `now` (ms) and assign
- * `max(now, last + 1)` from a store-wide clock, so server timestamps are unique and
- * increasing even across restarts and within one millisecond.
+ * Timestamps: methods that create something assign a server timestamp (ms) that is unique
+ * and increasing within its conversation, even across restarts and within one millisecond.
+ * The embedded store takes the caller's `now` and assigns `max(now, last + 1)` from one
+ * store-wide clock; a networked store shared by several nodes ignores `now` and uses the
+ * database's clock instead (per conversation), so nodes with skewed clocks agree.
  *
  * Batches: the hot writes (`appendMessages`, `ackDevices`) take everything that arrived in
  * one turn of the event loop at once (server/turn-writes.ts collects it), so an engine can
@@ -22,6 +24,7 @@
 import type { ChatType, GroupChange, GroupMember, ServerEvent } from '../../shared/protocol'
 import type { Role } from '../../shared/group-rules'
 import type { WithdrawDecision } from '../../shared/withdraw-rules'
+import type { SharedThrottle } from '../throttle'
 
 export interface UserRecord {
   username: string
@@ -125,9 +128,11 @@ export interface WithdrawRequest {
   /**
    * May `by` withdraw this message? Asked inside the write, with the message as it is
    * stored there, and nothing is written unless it allows: what is decided on is what is
-   * deleted, and the message is read once.
+   * deleted, and the message is read once. `now` is the store's clock, the one that stamped
+   * the message (the request's `now` for SQLite, the database's clock for PostgreSQL), so
+   * the window is measured on one clock even when server nodes' clocks disagree.
    */
-  authorize(message: MessageRecord): WithdrawDecision
+  authorize(message: MessageRecord, now: number): WithdrawDecision
 }
 
 export type WithdrawResult =
@@ -258,6 +263,12 @@ export interface ChatStore {
   withdrawMessage(request: WithdrawRequest): Promise<WithdrawResult>
   /** Up to `limit` events of the user's log with seq > `afterSeq`, in order. */
   eventsAfter(username: string, afterSeq: number, limit: number): Promise<StoredEvent[]>
+
+  /**
+   * The sign-in and sign-up throttles of every node sharing this store (a networked
+   * engine); absent for a store only one process opens, whose node throttles in memory.
+   */
+  sharedThrottle?(): SharedThrottle
 
   close(): Promise<void>
 }

@@ -3,19 +3,12 @@
  * tombstone instead of copying it, so deleting a message row removes its text everywhere.
  */
 import type Database from 'better-sqlite3'
-import type {
-  ChatType,
-  CmdEvent,
-  GroupChange,
-  GroupEvent,
-  GroupRoster,
-  MessageEvent,
-  ReceiptEvent,
-  ServerEvent,
-} from '../../../shared/protocol'
-import { REVOKE_FLAG } from '../../../shared/protocol'
-import type { Delivery, GroupEventRecord, StoredEvent, TombstoneRecord } from '../types'
+import type { ChatType, GroupChange, GroupRoster, ReceiptEvent, ServerEvent } from '../../../shared/protocol'
+import type { Delivery, StoredEvent } from '../types'
+import { cmdEvent, groupEvent, messageEvent, receiptEvent } from '../events'
 import { prepare } from '../../../node/sqlite/statements'
+
+export { cmdEvent, groupEvent, messageEvent, receiptEvent }
 
 export type EventKind = ServerEvent['kind']
 
@@ -93,56 +86,6 @@ export function markDurable(db: Database.Database, heads: ReadonlyMap<string, nu
 function durableSeq(db: Database.Database, username: string): number {
   return countersOf(db).durableSeqs.get(username) ?? lastSeq(db, username)
 }
-
-// The events a log entry stands for, built the same way when it is appended (for live
-// fan-out) and when it is read back (replay).
-
-export const messageEvent = (m: {
-  id: string
-  conversationId: string
-  sender: string
-  ts: number
-  text: string
-  replyTo: string | null
-}): MessageEvent => ({
-  kind: 'message',
-  id: m.id,
-  conversationId: m.conversationId,
-  from: m.sender,
-  ts: m.ts,
-  text: m.text,
-  ...(m.replyTo === null ? {} : { replyTo: m.replyTo }),
-})
-
-export const receiptEvent = (r: { conversationId: string; upTo: number; deliveredAt: number }): ReceiptEvent => ({
-  kind: 'receipt',
-  conversationId: r.conversationId,
-  state: 'delivered',
-  upTo: r.upTo,
-  ts: r.deliveredAt,
-})
-
-export const cmdEvent = (t: TombstoneRecord): CmdEvent => ({
-  kind: 'cmd',
-  id: t.cmdId,
-  conversationId: t.conversationId,
-  chatType: t.chatType,
-  from: t.withdrawnBy,
-  ts: t.withdrawnAt,
-  action: REVOKE_FLAG,
-  ext: t.reason === null ? { msgId: t.msgId } : { msgId: t.msgId, reason: t.reason },
-  target: { from: t.author, ts: t.messageTs },
-})
-
-export const groupEvent = (g: GroupEventRecord & { change: GroupChange; roster: GroupRoster }): GroupEvent => ({
-  kind: 'group',
-  id: g.id,
-  conversationId: g.conversationId,
-  from: g.actor,
-  ts: g.ts,
-  change: g.change,
-  group: g.roster,
-})
 
 /**
  * What a log entry points at: the message, the cmd (tombstone) or the group event by its

@@ -129,7 +129,8 @@ export function withdrawMessage(db: Database.Database, request: WithdrawRequest)
   const message = selectMessage(db, request.msgId)
   if (!message || message.conversationId !== request.conversationId) return { kind: 'not-found' }
   if (!isCurrentVersion(db, request.conversationId, request.groupVersion)) return { kind: 'stale' }
-  const decision = request.authorize(message)
+  // this store's clock is the caller's: the window is measured with the request's `now`
+  const decision = request.authorize(message, request.now)
   if (!decision.allowed) return { kind: 'refused', decision }
 
   const withdrawnAt = nextTimestamp(db, request.now)
