@@ -12,6 +12,7 @@ import path from 'node:path'
 import { startNats, type NatsServer } from '../test/helpers/engines/nats'
 import { startPostgres, type PostgresInstance } from '../test/helpers/engines/postgres'
 import { ChatServer, ProcessLog, stopProcess, tempDir } from './processes'
+import { freePort } from '../test/helpers/free-port'
 
 const HAPROXY = process.env.PARLEY_HAPROXY ?? '/usr/sbin/haproxy'
 const READY_TIMEOUT_MS = 30_000
@@ -144,15 +145,4 @@ async function untilHealthy(url: string, child: ChildProcess, log: ProcessLog): 
     if (Date.now() > deadline) throw new Error(`HAProxy did not become ready at ${url}: ${log.text()}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
